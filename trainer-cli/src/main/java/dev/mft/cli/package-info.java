@@ -1,0 +1,2 @@
+/** trainer-cli. */
+package dev.mft.cli;

@@ -1,0 +1,2 @@
+/** trainer-data. */
+package dev.mft.data;

@@ -1,0 +1,2 @@
+/** trainer-distributed. */
+package dev.mft.distributed;

@@ -1,0 +1,2 @@
+/** trainer-peft. */
+package dev.mft.peft;
