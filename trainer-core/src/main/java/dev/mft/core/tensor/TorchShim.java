@@ -1,0 +1,224 @@
+package dev.mft.core.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.nio.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ONE place that talks to libtorch's C shim ({@code torch/csrc/inductor/aoti_torch/c/shim.h}) through JNA.
+ *
+ * <p>DJL's {@code PtNDArray.getHandle()} is an {@code at::Tensor*}, which is exactly an {@code AtenTensorHandle},
+ * so handles move both ways. The shim gives what DJL lacks: calling any aten op by name through the dispatcher (with
+ * autograd: differentiable dtype casts, scaled_dot_product_attention), raw data pointers, and tensors over memory we
+ * own (memory-mapped safetensors, bf16 included, which DJL's DataType must never see).
+ *
+ * <p>The shim is libtorch-internal API, not a stable contract: every symbol used is resolved eagerly in {@link #get()}
+ * and a missing one fails with a message naming it ({@code TorchShimTest} checks all of them).
+ */
+public final class TorchShim {
+
+    /** Every symbol this class calls; resolved at start-up so a libtorch without one fails loudly and early. */
+    static final List<String> REQUIRED_SYMBOLS = List.of(
+            "aoti_torch_call_dispatcher",
+            "aoti_torch_new_tensor_handle",
+            "aoti_torch_delete_tensor_object",
+            "aoti_torch_get_data_ptr",
+            "aoti_torch_create_tensor_from_blob",
+            "aoti_torch_get_dtype",
+            "aoti_torch_device_type_cpu",
+            "aoti_torch_device_type_cuda",
+            "aoti_torch_dtype_float32",
+            "aoti_torch_dtype_float16",
+            "aoti_torch_dtype_bfloat16",
+            "aoti_torch_dtype_float64",
+            "aoti_torch_dtype_int64",
+            "aoti_torch_dtype_int32",
+            "aoti_torch_dtype_uint8",
+            "aoti_torch_dtype_bool");
+
+    private static volatile TorchShim instance;
+
+    private final NativeLibrary library;
+    private final com.sun.jna.Function callDispatcher;
+    private final com.sun.jna.Function newTensorHandle;
+    private final com.sun.jna.Function deleteTensor;
+    private final com.sun.jna.Function getDataPtr;
+    private final com.sun.jna.Function fromBlob;
+    private final com.sun.jna.Function getDtype;
+    private final int deviceCpu;
+    private final int deviceCuda;
+
+    private TorchShim(NativeLibrary library) {
+        this.library = library;
+        List<String> missing = new ArrayList<>();
+        for (String symbol : REQUIRED_SYMBOLS) {
+            try {
+                library.getFunction(symbol);
+            } catch (UnsatisfiedLinkError e) {
+                missing.add(symbol);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("libtorch at " + library.getFile() + " lacks C-shim symbols " + missing
+                    + "; mft needs libtorch 2.7.1 (ai.djl.pytorch:pytorch-native-cpu:2.7.1 or a CUDA build of 2.7.1)");
+        }
+        callDispatcher = library.getFunction("aoti_torch_call_dispatcher");
+        newTensorHandle = library.getFunction("aoti_torch_new_tensor_handle");
+        deleteTensor = library.getFunction("aoti_torch_delete_tensor_object");
+        getDataPtr = library.getFunction("aoti_torch_get_data_ptr");
+        fromBlob = library.getFunction("aoti_torch_create_tensor_from_blob");
+        getDtype = library.getFunction("aoti_torch_get_dtype");
+        deviceCpu = library.getFunction("aoti_torch_device_type_cpu").invokeInt(new Object[0]);
+        deviceCuda = library.getFunction("aoti_torch_device_type_cuda").invokeInt(new Object[0]);
+    }
+
+    /** The shim over the libtorch that DJL loaded (DJL's engine must be started first: see {@link TorchRuntime}). */
+    public static TorchShim get() {
+        TorchShim s = instance;
+        if (s == null) {
+            synchronized (TorchShim.class) {
+                s = instance;
+                if (s == null) {
+                    TorchRuntime.start();
+                    Path dir = Path.of(LibUtils.getLibtorchPath());
+                    Path lib = dir.resolve("libtorch_cpu.so");
+                    if (!Files.exists(lib)) {
+                        throw new IllegalStateException("libtorch_cpu.so not found in DJL's libtorch folder " + dir);
+                    }
+                    s = new TorchShim(NativeLibrary.getInstance(lib.toString()));
+                    instance = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** libtorch's code for a dtype (the values of c10::ScalarType, read from the library, never assumed). */
+    public int dtypeCode(TorchDType dtype) {
+        return library.getFunction("aoti_torch_dtype_" + dtype.shimName()).invokeInt(new Object[0]);
+    }
+
+    /** The dtype of a tensor as libtorch sees it (DJL reports bf16 as UNKNOWN). */
+    public TorchDType dtypeOf(NDArray array) {
+        int[] out = new int[1];
+        check(getDtype.invokeInt(new Object[] {handle(array), out}), "aoti_torch_get_dtype");
+        for (TorchDType t : TorchDType.values()) {
+            if (dtypeCode(t) == out[0]) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("tensor has a dtype code " + out[0] + " that mft does not handle");
+    }
+
+    /** Raw data pointer of a tensor (CPU or GPU memory), borrowed: valid while the tensor lives. */
+    public long dataPointer(NDArray array) {
+        long[] out = new long[1];
+        check(getDataPtr.invokeInt(new Object[] {handle(array), out}), "aoti_torch_get_data_ptr");
+        return out[0];
+    }
+
+    /**
+     * A CPU tensor over memory the caller owns (no copy). The buffer must be direct and must outlive the tensor;
+     * the tensor is attached to {@code manager}.
+     */
+    public NDArray fromBuffer(NDManager manager, Buffer directBuffer, long byteOffset, TorchDType dtype, long[] shape) {
+        if (!directBuffer.isDirect()) {
+            throw new IllegalArgumentException("fromBuffer needs a direct buffer (memory-mapped or allocateDirect)");
+        }
+        Pointer base = Native.getDirectBufferPointer(directBuffer);
+        long[] strides = new long[shape.length];
+        long stride = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            strides[i] = stride;
+            stride *= shape[i];
+        }
+        long[] out = new long[1];
+        // sizes/strides passed as arrays; an empty shape (scalar) still needs a valid pointer
+        long[] sizesArg = shape.length == 0 ? new long[1] : shape;
+        long[] stridesArg = shape.length == 0 ? new long[1] : strides;
+        check(fromBlob.invokeInt(new Object[] {
+            Pointer.nativeValue(base) + byteOffset, (long) shape.length, sizesArg, stridesArg, 0L,
+            dtypeCode(dtype), deviceCpu, 0, out}), "aoti_torch_create_tensor_from_blob");
+        return new PtNDArray((PtNDManager) manager, out[0]);
+    }
+
+    /** Differentiable cast ({@code aten::to.dtype}); {@code NDArray.toType} would cut the autograd graph. */
+    public NDArray cast(NDArray x, TorchDType dtype) {
+        // to.dtype(Tensor self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None)
+        long[] stack = {newHandle(x), dtypeCode(dtype), 0L, 0L, 0L};
+        dispatch("aten::to", "dtype", stack);
+        return wrap(x, stack[0]);
+    }
+
+    /**
+     * {@code aten::scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0, is_causal, scale=None, enable_gqa)}
+     * with autograd. q: [B, Hq, T, D], k/v: [B, Hkv, T, D]; with {@code enableGqa} Hq may be a multiple of Hkv.
+     */
+    public NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, boolean causal, boolean enableGqa) {
+        long[] stack = {
+            newHandle(q), newHandle(k), newHandle(v), 0L /* attn_mask None */, Double.doubleToRawLongBits(0.0),
+            causal ? 1L : 0L, 0L /* scale None */, enableGqa ? 1L : 0L};
+        dispatch("aten::scaled_dot_product_attention", "", stack);
+        return wrap(q, stack[0]);
+    }
+
+    /** {@code aten::silu} (one fused op instead of x * sigmoid(x)). */
+    public NDArray silu(NDArray x) {
+        long[] stack = {newHandle(x)};
+        dispatch("aten::silu", "", stack);
+        return wrap(x, stack[0]);
+    }
+
+    private void dispatch(String op, String overload, long[] stack) {
+        check(callDispatcher.invokeInt(new Object[] {op, overload, stack}), op + "." + overload);
+    }
+
+    /** Dispatcher stacks consume tensor handles: pass a fresh handle to the same tensor. */
+    private long newHandle(NDArray array) {
+        long[] out = new long[1];
+        check(newTensorHandle.invokeInt(new Object[] {handle(array), out}), "aoti_torch_new_tensor_handle");
+        return out[0];
+    }
+
+    /** Deletes a handle this class created and did not hand to DJL. */
+    void deleteHandle(long handle) {
+        check(deleteTensor.invokeInt(new Object[] {handle}), "aoti_torch_delete_tensor_object");
+    }
+
+    /** Results belong to the manager of the first operand (DJL's convention), so activations stay in the step scope. */
+    private static NDArray wrap(NDArray firstOperand, long handle) {
+        return new PtNDArray((PtNDManager) firstOperand.getManager(), handle);
+    }
+
+    private static long handle(NDArray array) {
+        if (!(array instanceof PtNDArray)) {
+            throw new IllegalArgumentException("expected a PyTorch engine array, got " + array.getClass().getName());
+        }
+        return ((PtNDArray) array).getHandle();
+    }
+
+    private static void check(int error, String what) {
+        if (error != 0) {
+            throw new IllegalStateException("libtorch C shim call " + what + " failed (error " + error
+                    + "); libtorch printed the reason on stderr");
+        }
+    }
+
+    int deviceCpu() {
+        return deviceCpu;
+    }
+
+    int deviceCuda() {
+        return deviceCuda;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.mft.core.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.engine.PtNDArray;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+class TorchShimTest {
+
+    @Test
+    void everyRequiredSymbolResolves() {
+        // get() throws naming the missing symbols; reaching the assertion means all resolved
+        TorchShim shim = TorchShim.get();
+        assertEquals(16, TorchShim.REQUIRED_SYMBOLS.size());
+        assertNotEquals(shim.dtypeCode(TorchDType.FLOAT32), shim.dtypeCode(TorchDType.BFLOAT16));
+    }
+
+    @Test
+    void bf16BytesFromBufferConvertToExactFloats() {
+        TorchShim shim = TorchShim.get();
+        // bf16 is the top half of an fp32: 1.0f = 0x3F80, -2.5f = 0xC020, 0.15625f = 0x3E20
+        ByteBuffer buf = ByteBuffer.allocateDirect(6).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putShort((short) 0x3F80).putShort((short) 0xC020).putShort((short) 0x3E20).flip();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray bf16 = shim.fromBuffer(m, buf, 0, TorchDType.BFLOAT16, new long[] {3});
+            assertEquals(TorchDType.BFLOAT16, shim.dtypeOf(bf16));
+            NDArray f32 = shim.cast(bf16, TorchDType.FLOAT32);
+            assertArrayEquals(new float[] {1.0f, -2.5f, 0.15625f}, f32.toFloatArray());
+        }
+    }
+
+    @Test
+    void dataPointerSeesWritesThroughTheTensor() {
+        TorchShim shim = TorchShim.get();
+        ByteBuffer buf = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f).flip();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray t = shim.fromBuffer(m, buf, 4, TorchDType.FLOAT32, new long[] {3});
+            assertArrayEquals(new float[] {2f, 3f, 4f}, t.toFloatArray());
+            t.muli(10);
+            assertEquals(20f, buf.getFloat(4)); // zero copy: the tensor is the buffer
+            assertEquals(com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(buf)) + 4,
+                    shim.dataPointer(t));
+        }
+    }
+
+    @Test
+    void castThroughDispatcherKeepsTheGradient() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            JniUtils.setGradMode(true); // DJL starts with grad mode off (thread-local)
+            NDArray x = m.create(new float[] {1f, 2f, 3f});
+            x.setRequiresGradient(true);
+            NDArray y = shim.cast(x, TorchDType.FLOAT64).mul(2).sum(); // d(sum 2x)/dx = 2
+            JniUtils.backward((PtNDArray) y, (PtNDArray) m.ones(new Shape(), DataType.FLOAT64), false, false);
+            assertArrayEquals(new float[] {2f, 2f, 2f}, x.getGradient().toFloatArray());
+        }
+    }
+
+    @Test
+    void sdpaMatchesComposedCausalAttentionWithGqa() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(7);
+            int b = 2, hq = 4, hkv = 2, t = 5, d = 8;
+            NDArray q = m.randomNormal(new Shape(b, hq, t, d));
+            NDArray k = m.randomNormal(new Shape(b, hkv, t, d));
+            NDArray v = m.randomNormal(new Shape(b, hkv, t, d));
+            NDArray out = shim.scaledDotProductAttention(q, k, v, true, true);
+            // composed reference in plain Java loops: head h reads kv head h / (hq / hkv)
+            float[] qa = q.toFloatArray(), ka = k.toFloatArray(), va = v.toFloatArray(), oa = out.toFloatArray();
+            assertArrayEquals(new long[] {b, hq, t, d}, out.getShape().getShape());
+            double maxErr = 0;
+            for (int bi = 0; bi < b; bi++) {
+                for (int h = 0; h < hq; h++) {
+                    int kh = h / (hq / hkv);
+                    for (int i = 0; i < t; i++) {
+                        double[] w = new double[i + 1];
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (int j = 0; j <= i; j++) {
+                            double s = 0;
+                            for (int c = 0; c < d; c++) {
+                                s += qa[((bi * hq + h) * t + i) * d + c] * ka[((bi * hkv + kh) * t + j) * d + c];
+                            }
+                            w[j] = s / Math.sqrt(d);
+                            max = Math.max(max, w[j]);
+                        }
+                        double z = 0;
+                        for (int j = 0; j <= i; j++) {
+                            w[j] = Math.exp(w[j] - max);
+                            z += w[j];
+                        }
+                        for (int c = 0; c < d; c++) {
+                            double o = 0;
+                            for (int j = 0; j <= i; j++) {
+                                o += w[j] / z * va[((bi * hkv + kh) * t + j) * d + c];
+                            }
+                            maxErr = Math.max(maxErr, Math.abs(o - oa[((bi * hq + h) * t + i) * d + c]));
+                        }
+                    }
+                }
+            }
+            assertTrue(maxErr < 1e-5, "max abs error " + maxErr);
+        }
+    }
+}
