@@ -1,0 +1,124 @@
+package dev.mft.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AdamW with decoupled weight decay, exactly torch.optim.AdamW's update (written from tensor ops: DJL's built-in
+ * adamUpdate treats its bias-correction argument as the step size):
+ * <pre>
+ *   p  = p * (1 - lr * wd)                      (decay parameters only)
+ *   m  = b1 * m + (1 - b1) * g
+ *   v  = b2 * v + (1 - b2) * g^2
+ *   p  = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * Parameters are fp32 here, so they are their own master weights; moments are fp32 and live with the parameter.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** Hyper-parameters (the learning rate comes per step from the schedule). */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay) {
+        public Settings {
+            if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+                throw new IllegalArgumentException("adam betas must be in [0, 1); got " + beta1 + ", " + beta2);
+            }
+            if (!(eps > 0) || weightDecay < 0) {
+                throw new IllegalArgumentException("need adam_epsilon > 0 and weight_decay >= 0; got " + eps + ", "
+                        + weightDecay);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final List<Parameter> params;
+    private final List<NDArray> m = new ArrayList<>();
+    private final List<NDArray> v = new ArrayList<>();
+    private final NDManager stateManager;
+    private long step;
+
+    public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
+        this.settings = settings;
+        this.params = List.copyOf(params);
+        this.stateManager = parent.newSubManager();
+        for (Parameter p : this.params) {
+            m.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
+            v.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
+        }
+    }
+
+    /** Optimizer steps taken so far (t in the bias corrections). */
+    public long steps() {
+        return step;
+    }
+
+    public List<Parameter> parameters() {
+        return params;
+    }
+
+    /** The moments, in parameter order: [m0, v0, m1, v1, ...] (for checkpoints). */
+    public List<NDArray> state() {
+        List<NDArray> out = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            out.add(m.get(i));
+            out.add(v.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * Applies one update with the gradients currently held by the parameters. Temporaries live on {@code scratch},
+     * which the caller closes after the step.
+     */
+    public void step(double lr, NDManager scratch) {
+        step++;
+        double b1 = settings.beta1(), b2 = settings.beta2();
+        double bc1 = 1 - Math.pow(b1, step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
+        double stepSize = lr / bc1;
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (int i = 0; i < params.size(); i++) {
+                Parameter p = params.get(i);
+                NDArray g = p.array().getGradient();
+                if (g == null) {
+                    continue;
+                }
+                g.attach(scratch); // getGradient() lands on the parameter's manager: move it to the step scope
+                NDArray w = p.array();
+                if (p.decay() && settings.weightDecay() > 0) {
+                    w.muli(1 - lr * settings.weightDecay());
+                }
+                NDArray mi = m.get(i), vi = v.get(i);
+                mi.muli(b1).addi(tmp(scratch, g.mul(1 - b1)));
+                vi.muli(b2).addi(tmp(scratch, g.square().muli(1 - b2)));
+                NDArray denom = tmp(scratch, vi.sqrt()).divi(bc2Sqrt).addi(settings.eps());
+                NDArray update = tmp(scratch, mi.div(denom)).muli(stepSize);
+                w.subi(update);
+            }
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** Zeroes every parameter's gradient (not DJL's zeroGradients(), which walks the JVM and leaks handles). */
+    public void zeroGrad() {
+        for (Parameter p : params) {
+            JniUtils.zeroGrad((PtNDArray) p.array());
+        }
+    }
+
+    private static NDArray tmp(NDManager scratch, NDArray a) {
+        a.attach(scratch);
+        return a;
+    }
+
+    @Override
+    public void close() {
+        stateManager.close();
+    }
+}

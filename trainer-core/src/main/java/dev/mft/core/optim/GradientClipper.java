@@ -1,0 +1,52 @@
+package dev.mft.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.List;
+
+/** Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6) when below 1. */
+public final class GradientClipper {
+    private GradientClipper() {}
+
+    /**
+     * Returns the global L2 norm of all gradients (before clipping) and scales them in place when it exceeds
+     * {@code maxNorm}; {@code maxNorm <= 0} only measures. One host sync per call.
+     */
+    public static double clip(List<Parameter> params, double maxNorm, NDManager scratch) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            NDArray total = null;
+            for (Parameter p : params) {
+                NDArray g = p.array().getGradient();
+                if (g == null) {
+                    continue;
+                }
+                g.attach(scratch);
+                NDArray sq = g.square().sum();
+                sq.attach(scratch);
+                total = total == null ? sq : total.add(sq);
+                total.attach(scratch);
+            }
+            if (total == null) {
+                return 0;
+            }
+            double norm = Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
+            if (maxNorm > 0 && norm > maxNorm) {
+                double scale = maxNorm / (norm + 1e-6);
+                for (Parameter p : params) {
+                    NDArray g = p.array().getGradient();
+                    if (g != null) {
+                        g.attach(scratch);
+                        g.muli(scale); // the gradient handle aliases the parameter's .grad: in-place scales it
+                    }
+                }
+            }
+            return norm;
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+}
