@@ -1,5 +1,6 @@
 package dev.mft.core.io;
 
+import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -118,7 +119,7 @@ public final class AtomicFiles {
    */
   private static final class UnclosableStream extends FilterOutputStream {
     UnclosableStream(OutputStream out) {
-      super(new java.io.BufferedOutputStream(out, STREAM_BUFFER_BYTES));
+      super(new BufferedOutputStream(out, STREAM_BUFFER_BYTES));
     }
 
     @Override
