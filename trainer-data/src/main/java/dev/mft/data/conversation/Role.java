@@ -1,0 +1,8 @@
+package dev.mft.data.conversation;
+
+/** Who speaks a message. */
+public enum Role {
+    SYSTEM,
+    USER,
+    ASSISTANT
+}

@@ -1,0 +1,2 @@
+/** File helpers shared by the data module. */
+package dev.mft.data.io;

@@ -1,0 +1,174 @@
+package dev.mft.data.tokenize;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A model folder's HuggingFace tokenizer (tokenizer.json + tokenizer_config.json) through DJL.
+ *
+ * <p>Built with truncation, padding and added special tokens all OFF: DJL's defaults truncate to
+ * 512 tokens and pad, which would silently corrupt training examples; templates write every
+ * special token themselves. Thread-safe for encoding and decoding.
+ */
+public final class HfTokenizer implements TextTokenizer, AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final SpecialTokens specialTokens;
+    private final int vocabSize;
+
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize) {
+        this.tokenizer = tokenizer;
+        this.vocabSize = vocabSize;
+        Path config = dir.resolve("tokenizer_config.json");
+        if (texts.eos() == null) {
+            throw new IllegalArgumentException(config + ": eos_token is missing or null; expected the"
+                    + " end-of-sequence token text, e.g. \"eos_token\": \"</s>\"");
+        }
+        SpecialToken eos = resolve(texts.eos(), "eos_token", config);
+        SpecialToken bos = texts.bos() == null ? null : resolve(texts.bos(), "bos_token", config);
+        SpecialToken pad = texts.pad() == null ? eos : resolve(texts.pad(), "pad_token", config);
+        this.specialTokens = new SpecialTokens(bos, eos, pad);
+    }
+
+    /** Loads {@code modelDir/tokenizer.json} and the special tokens of {@code modelDir/tokenizer_config.json}. */
+    public static HfTokenizer load(Path modelDir) {
+        Path json = modelDir.resolve("tokenizer.json");
+        Path config = modelDir.resolve("tokenizer_config.json");
+        for (Path required : List.of(json, config)) {
+            if (!Files.isRegularFile(required)) {
+                throw new IllegalArgumentException(required + " not found; expected a HuggingFace model"
+                        + " folder with tokenizer.json and tokenizer_config.json");
+            }
+        }
+        keepDjlOffline();
+        SpecialTokenTexts texts = SpecialTokenTexts.read(config);
+        int vocabSize = TokenizerJsonVocab.vocabSize(json);
+        HuggingFaceTokenizer djl;
+        try {
+            djl = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(modelDir)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .optAddSpecialTokens(false)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer " + json, e);
+        }
+        try {
+            return new HfTokenizer(djl, texts, modelDir, vocabSize);
+        } catch (RuntimeException e) {
+            djl.close();
+            throw e;
+        }
+    }
+
+    // On a GPU host without offline mode DJL tries to download a CUDA build of libtokenizers;
+    // the bundled CPU library is all we need. A user's explicit setting wins.
+    private static void keepDjlOffline() {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private SpecialToken resolve(String text, String key, Path config) {
+        int[] ids = encode(text).ids();
+        if (ids.length != 1) {
+            throw new IllegalArgumentException(config + ": " + key + " \"" + text + "\" encodes to "
+                    + ids.length + " ids " + Arrays.toString(ids) + "; expected exactly one (an added"
+                    + " special token in tokenizer.json)");
+        }
+        return new SpecialToken(text, ids[0]);
+    }
+
+    public SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
+    /**
+     * One more than the largest id tokenizer.json knows (model vocab and added tokens). A model's
+     * config.json vocab_size may be larger (embeddings padded to a multiple), never smaller.
+     */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public TokenEncoding encode(String text) {
+        return toTokenEncoding(text, tokenizer.encode(text, false, false));
+    }
+
+    /** Encodes in parallel inside the native library. */
+    @Override
+    public List<TokenEncoding> encodeBatch(List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts.toArray(new String[0]), false, false);
+        List<TokenEncoding> out = new ArrayList<>(encodings.length);
+        for (int i = 0; i < encodings.length; i++) {
+            out.add(toTokenEncoding(texts.get(i), encodings[i]));
+        }
+        return out;
+    }
+
+    /** Decodes ids to text, keeping special tokens (an EOS in a reply shows as its text). */
+    public String decode(int[] ids) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        return tokenizer.decode(longs, false);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private static TokenEncoding toTokenEncoding(String text, Encoding encoding) {
+        long[] longIds = encoding.getIds();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        int n = longIds.length;
+        int[] ids = new int[n];
+        int[] starts = new int[n];
+        int[] ends = new int[n];
+        int[] utf16 = codePointToUtf16(text);
+        int previousEnd = 0;
+        for (int i = 0; i < n; i++) {
+            ids[i] = Math.toIntExact(longIds[i]);
+            if (spans[i] == null) { // a token with no source text: give it an empty span where it sits
+                starts[i] = previousEnd;
+                ends[i] = previousEnd;
+            } else {
+                starts[i] = utf16 == null ? spans[i].getStart() : utf16[spans[i].getStart()];
+                ends[i] = utf16 == null ? spans[i].getEnd() : utf16[spans[i].getEnd()];
+            }
+            previousEnd = ends[i];
+        }
+        return new TokenEncoding(ids, starts, ends);
+    }
+
+    /**
+     * The native library reports spans in code points; Java strings index UTF-16 units. Returns the
+     * UTF-16 index of every code point index (0..count inclusive), or null when they coincide.
+     */
+    private static int[] codePointToUtf16(String text) {
+        int count = text.codePointCount(0, text.length());
+        if (count == text.length()) {
+            return null;
+        }
+        int[] map = new int[count + 1];
+        int utf16 = 0;
+        for (int cp = 0; cp < count; cp++) {
+            map[cp] = utf16;
+            utf16 += Character.charCount(text.codePointAt(utf16));
+        }
+        map[count] = utf16;
+        return map;
+    }
+}
