@@ -71,7 +71,7 @@ public final class InitModelCommand implements Callable<Integer> {
                 ModelWeights weights = ModelWeights.random(modelConfig, seed,
                         json.path("initializer_range").asDouble(0.02), root, Device.cpu())) {
             ModelCheckpoints.save(weights, output, dtype, ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES,
-                    TokenizerFiles.in(tokenizer));
+                    dev.mft.cli.recipe.TokenizerFilesOf.model(tokenizer));
             System.out.printf("wrote %s: %s, %,d parameters, vocab %d, %s%n", output, modelConfig.modelType(),
                     weights.parameterCount(), modelConfig.vocabSize(), dtype);
         }

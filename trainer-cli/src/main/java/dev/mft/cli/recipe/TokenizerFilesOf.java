@@ -1,4 +1,4 @@
-package dev.mft.cli.command;
+package dev.mft.cli.recipe;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,14 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The tokenizer files of a model folder that a saved model carries along. */
-final class TokenizerFiles {
+public final class TokenizerFilesOf {
     static final List<String> NAMES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model");
 
-    private TokenizerFiles() {}
+    private TokenizerFilesOf() {}
 
     /** Those of {@link #NAMES} present in {@code dir}; tokenizer.json is required. */
-    static List<Path> in(Path dir) throws IOException {
+    public static List<Path> model(Path dir) throws IOException {
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             throw new java.nio.file.NoSuchFileException(dir.resolve("tokenizer.json").toString(), null,
                     "mft needs a HF tokenizer.json in the model (or --tokenizer) folder");

@@ -1,0 +1,46 @@
+package dev.mft.cli.recipe;
+
+import dev.mft.core.train.TokenBatch;
+import dev.mft.core.train.TrainingData;
+import dev.mft.data.batch.Batch;
+import dev.mft.data.batch.DataLoader;
+import dev.mft.data.batch.PaddingCollator;
+import dev.mft.data.batch.PaddingLength;
+import dev.mft.data.tokenize.TokenizedExample;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/** trainer-data's loader seen as the core loop's {@link TrainingData} (plain arrays cross the module border). */
+public final class BatchedData implements TrainingData {
+    private final DataLoader loader;
+
+    public BatchedData(List<TokenizedExample> examples, int padId, int seqLength, boolean dynamicPadding,
+            int batchSize, long seed, boolean shuffle) {
+        PaddingCollator collator = new PaddingCollator(padId, seqLength,
+                dynamicPadding ? PaddingLength.LONGEST_IN_BATCH : PaddingLength.SEQ_LENGTH);
+        this.loader = new DataLoader(examples, collator, batchSize, seed, shuffle, false);
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+        return loader.batchesPerEpoch();
+    }
+
+    @Override
+    public List<TokenBatch> epoch(int epoch) {
+        List<TokenBatch> out = new ArrayList<>();
+        for (Iterator<Batch> it = loader.epoch(epoch); it.hasNext(); ) {
+            out.add(toTokenBatch(it.next()));
+        }
+        return out;
+    }
+
+    static TokenBatch toTokenBatch(Batch b) {
+        long real = 0;
+        for (int m : b.attentionMask()) {
+            real += m;
+        }
+        return new TokenBatch(b.batchSize(), b.seqLength(), b.inputIds(), b.labels(), b.positionIds(), real);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mft.cli.recipe;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.mft.cli.config.DataConfig;
+import dev.mft.cli.config.TrainConfig;
+import dev.mft.core.eval.Evaluator;
+import dev.mft.core.model.LinearFactory;
+import dev.mft.core.model.LlamaModel;
+import dev.mft.core.model.ModelWeights;
+import dev.mft.core.model.RotaryEmbedding;
+import dev.mft.data.tokenize.HfTokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** The loss of the configured model on the configured data, without training. */
+public final class Evaluation {
+    private Evaluation() {}
+
+    /** What {@code mft eval} prints. */
+    public record Result(double loss, long tokens) {
+        public String toJson() {
+            return String.format(Locale.ROOT, "{\"loss\": %.8f, \"tokens\": %d}", loss, tokens);
+        }
+    }
+
+    /** Evaluates over eval_data_paths when given, else over every example of data_paths (no split). */
+    public static Result run(TrainConfig c, PrintStream log) throws IOException {
+        Device device = FullFineTune.RuntimeSetup.start(c.runtime());
+        ModelSetup.requireModelFolder(c.model().pretrainedModelPath());
+        DataConfig data = c.data();
+        if (!data.evalDataPaths().isEmpty()) {
+            data = new DataConfig(data.evalDataPaths(), data.evalDataPaths(), data.loadRawDataset(), data.dataSplit(),
+                    data.shuffleBeforeSplit(), data.useRandomSampler(), data.paddingMode(), data.useDynamicPadding(),
+                    data.tokenizeMode(), data.seqLength(), data.chatTemplate(), data.roleMarkers());
+        }
+        try (HfTokenizer tokenizer = HfTokenizer.load(c.model().pretrainedModelPath());
+                NDManager root = NDManager.newBaseManager(device)) {
+            PreparedData prepared = PreparedData.prepare(data, tokenizer, c.runtime().seed(), false, log);
+            BatchedData batches = new BatchedData(prepared.train(), tokenizer.specialTokens().pad().id(),
+                    data.seqLength(), true, c.schedule().perDeviceEvalBatchSize(), c.runtime().seed(), false);
+            try (ModelWeights weights = ModelSetup.load(c, tokenizer, root, device, log)) {
+                LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
+                        new RotaryEmbedding(root, weights.config()), LinearFactory.dense(), ModelSetup.attention(c));
+                Evaluator.Result r = Evaluator.evaluate(model, batches.epoch(0), root, device);
+                return new Result(r.loss(), r.tokens());
+            }
+        }
+    }
+}

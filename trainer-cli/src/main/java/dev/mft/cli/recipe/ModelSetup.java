@@ -1,0 +1,60 @@
+package dev.mft.cli.recipe;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.mft.cli.config.ModelConfig;
+import dev.mft.cli.config.TrainConfig;
+import dev.mft.core.model.LlamaModel;
+import dev.mft.core.model.ModelCheckpoints;
+import dev.mft.core.model.ModelWeights;
+import dev.mft.data.tokenize.HfTokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Loads the configured model and checks it against the train config and the tokenizer. */
+final class ModelSetup {
+    private ModelSetup() {}
+
+    static ModelWeights load(TrainConfig c, HfTokenizer tokenizer, NDManager root, Device device, PrintStream out)
+            throws IOException {
+        Path dir = c.model().pretrainedModelPath();
+        requireModelFolder(dir);
+        long start = System.nanoTime();
+        ModelWeights w = ModelCheckpoints.load(dir, root, device);
+        if (!w.config().modelType().equals(c.model().modelType())) {
+            w.close();
+            throw new IllegalArgumentException("model_type \"" + c.model().modelType() + "\" in the train config, but "
+                    + dir.resolve("config.json") + " says \"" + w.config().modelType() + "\"");
+        }
+        if (tokenizer.vocabSize() > w.config().vocabSize()) {
+            w.close();
+            throw new IllegalArgumentException("the tokenizer in " + dir + " has " + tokenizer.vocabSize()
+                    + " ids but the model's vocab_size is " + w.config().vocabSize());
+        }
+        out.printf("model: %s, %,d parameters, loaded in %.1f s%n", dir, w.parameterCount(),
+                (System.nanoTime() - start) / 1e9);
+        return w;
+    }
+
+    static void requireModelFolder(Path dir) throws NoSuchFileException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null,
+                    "pretrained_model_path must be a local HuggingFace model folder (config.json, *.safetensors,"
+                            + " tokenizer.json)");
+        }
+    }
+
+    static LlamaModel.Attention attention(TrainConfig c) {
+        return c.model().attnImplementation() == ModelConfig.AttnImplementation.EAGER ? LlamaModel.Attention.EAGER
+                : LlamaModel.Attention.SDPA;
+    }
+
+    /** Saves in the base model's torch_dtype (float32 when it names none or another). */
+    static String saveDType(ModelWeights w) {
+        String d = w.config().json().path("torch_dtype").asText("float32");
+        return d.equals("bfloat16") || d.equals("float16") ? d : "float32";
+    }
+}

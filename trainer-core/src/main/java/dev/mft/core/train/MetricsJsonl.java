@@ -1,0 +1,53 @@
+package dev.mft.core.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per logged step, flushed as written so a crash loses nothing logged.
+ * Fields: step, epoch, loss, lr, grad_norm, tokens, trained_tokens, tokens_per_s, elapsed_s.
+ */
+public final class MetricsJsonl implements MetricsSink, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedWriter out;
+
+    /** Starts a fresh file (a new run); the folder is created if needed. */
+    public MetricsJsonl(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    }
+
+    @Override
+    public void log(StepMetrics m) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", m.step());
+        n.put("epoch", m.epoch());
+        n.put("loss", m.loss());
+        n.put("lr", m.lr());
+        n.put("grad_norm", m.gradNorm());
+        n.put("tokens", m.tokens());
+        n.put("trained_tokens", m.trainedTokens());
+        n.put("tokens_per_s", m.tokensPerSecond());
+        n.put("elapsed_s", m.elapsedSeconds());
+        try {
+            out.write(JSON.writeValueAsString(n));
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing metrics.jsonl", e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}
