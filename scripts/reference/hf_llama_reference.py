@@ -126,6 +126,14 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
+def apply_rope(x, cos, sin):
+    """x [B, heads, T, D], cos/sin [T, D] -> [B, heads, T, D]."""
+    return x * cos + rotate_half(x) * sin
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Attention helpers
+# ----------------------------------------------------------------------------------------------------------
 def repeat_kv(x, n_rep):
     """[B, KV, T, D] -> [B, KV*n_rep, T, D]: query head i reads kv head i // n_rep (HF repeat_kv)."""
     return x.repeat_interleave(n_rep, dim=1)
@@ -134,11 +142,6 @@ def repeat_kv(x, n_rep):
 def causal_mask(t):
     """[T, T] bool, True where the key comes after the query (those scores are set to -inf)."""
     return torch.ones(t, t, dtype=torch.bool).triu(1)
-
-
-def apply_rope(x, cos, sin):
-    """x [B, heads, T, D], cos/sin [T, D] -> [B, heads, T, D]."""
-    return x * cos + rotate_half(x) * sin
 
 
 # ----------------------------------------------------------------------------------------------------------
