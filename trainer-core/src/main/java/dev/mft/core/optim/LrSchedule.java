@@ -32,16 +32,6 @@ public record LrSchedule(Type type, double peakLr, double minLr, int warmupSteps
         }
     }
 
-    /**
-     * Warmup steps from MFTCoder's {@code num_warmup_steps}: a value below 1 is a ratio of the total steps.
-     */
-    public static int warmupSteps(double numWarmupSteps, int totalSteps) {
-        if (numWarmupSteps < 0) {
-            throw new IllegalArgumentException("num_warmup_steps must be >= 0, got " + numWarmupSteps);
-        }
-        return numWarmupSteps < 1 ? (int) Math.ceil(numWarmupSteps * totalSteps) : (int) numWarmupSteps;
-    }
-
     public double lr(int step) {
         if (type == Type.CONSTANT) {
             return peakLr;

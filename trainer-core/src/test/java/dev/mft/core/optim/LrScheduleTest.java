@@ -31,14 +31,6 @@ class LrScheduleTest {
     }
 
     @Test
-    void warmupBelowOneIsARatioOfTotalSteps() {
-        assertEquals(30, LrSchedule.warmupSteps(0.1, 300));
-        assertEquals(1, LrSchedule.warmupSteps(0.01, 50)); // ceil(0.5)
-        assertEquals(7, LrSchedule.warmupSteps(7, 300));
-        assertEquals(0, LrSchedule.warmupSteps(0, 300));
-    }
-
-    @Test
     void badValuesAreRefusedWithTheirNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.Type.parse("cosin"));
         assertEquals(true, e.getMessage().contains("lr_scheduler_type 'cosin'"));
