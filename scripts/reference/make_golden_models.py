@@ -110,11 +110,11 @@ MODELS = {
 _TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
-def random_weights(model, seed):
+def random_weights(model, seed, embed_std=EMBED_STD):
     """name -> float32 tensor, drawn in name order from one seeded generator.
 
     Norm weights 1 + 0.1 N(0, 1) and biases N(0, 0.2), so that ignoring either shows. The embedding keeps HF's
-    N(0, 0.02) (small activations make rms_norm_eps matter). Linear weights are N(0, 1/fan_in): with HF's 0.02 at
+    N(0, 0.02) unless embed_std says otherwise (small activations make rms_norm_eps matter). Linear weights are N(0, 1/fan_in): with HF's 0.02 at
     hidden size 32 the attention scores are ~0.03 and attention is nearly uniform, so a RoPE or masking mistake
     would move the logits by only ~1e-4; at unit gain it moves them by ~1e-1.
     """
@@ -127,7 +127,7 @@ def random_weights(model, seed):
         elif name.endswith(".bias"):
             weights[name] = 0.2 * noise
         elif "embed_tokens" in name:
-            weights[name] = EMBED_STD * noise
+            weights[name] = embed_std * noise
         else:
             weights[name] = noise / param.shape[1] ** 0.5
     return weights
