@@ -3,9 +3,9 @@ package dev.mft.core.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
+import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
 
@@ -21,11 +21,9 @@ public final class Evaluator {
     }
 
     public static Result evaluate(LlamaModel model, Iterable<TokenBatch> batches, NDManager root, Device device) {
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
         double sum = 0;
         long tokens = 0;
-        try {
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             for (TokenBatch b : batches) {
                 if (b.trainedTokens() == 0) {
                     continue;
@@ -37,8 +35,6 @@ public final class Evaluator {
                     tokens += b.trainedTokens();
                 }
             }
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
         return new Result(sum, tokens);
     }

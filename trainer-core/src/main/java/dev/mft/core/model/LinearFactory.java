@@ -1,6 +1,7 @@
 package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.mft.core.tensor.Ops;
 
 /** Builds each linear layer of the model from its HF module name and base weights (plain, LoRA, QLoRA...). */
 @FunctionalInterface

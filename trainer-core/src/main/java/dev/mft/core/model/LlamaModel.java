@@ -2,6 +2,7 @@ package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.mft.core.tensor.Ops;
 import dev.mft.core.tensor.TorchShim;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class LlamaModel {
         NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
         NDArray h = Ops.embedding(inputIds, embed); // [B, T, H]
         for (Block blk : blocks) {
-            NDArray x = Ops.rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
+            NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
             NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
             NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
             NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
@@ -86,11 +87,11 @@ public final class LlamaModel {
             NDArray a = attend(q, k, v); // [B, Hq, T, D]
             a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
             h = h.add(blk.o.forward(a)); // residual
-            x = Ops.rmsNorm(h, blk.postNorm, eps);
+            x = rmsNorm(h, blk.postNorm, eps);
             NDArray gated = TorchShim.get().silu(blk.gate.forward(x)).mul(blk.up.forward(x)); // [B, T, F]
             h = h.add(blk.down.forward(gated)); // residual
         }
-        h = Ops.rmsNorm(h, finalNorm, eps);
+        h = rmsNorm(h, finalNorm, eps);
         return Ops.linear(h, lmHead, null); // [B, T, V]
     }
 
@@ -110,5 +111,11 @@ public final class LlamaModel {
         Shape s = x.getShape();
         return x.expandDims(2).broadcast(s.get(0), s.get(1), n, s.get(2), s.get(3))
                 .reshape(s.get(0), s.get(1) * n, s.get(2), s.get(3));
+    }
+
+    /** HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * weight, in the input dtype (fp32 here). */
+    private static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt(); // [B, T, 1]
+        return x.div(rms).mul(weight);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.mft.core.tensor.Ops;
 
 /**
  * Rotary position embedding as HF applies it: {@code q*cos + rotate_half(q)*sin} with

@@ -2,8 +2,7 @@ package dev.mft.core.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.mft.core.tensor.Autograd;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,16 +78,13 @@ public final class AdamW implements AutoCloseable {
         double bc1 = 1 - Math.pow(b1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
         double stepSize = lr / bc1;
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
-                NDArray g = p.array().getGradient();
+                NDArray g = Autograd.gradient(p.array(), scratch);
                 if (g == null) {
                     continue;
                 }
-                g.attach(scratch); // getGradient() lands on the parameter's manager: move it to the step scope
                 NDArray w = p.array();
                 if (p.decay() && settings.weightDecay() > 0) {
                     w.muli(1 - lr * settings.weightDecay());
@@ -100,15 +96,13 @@ public final class AdamW implements AutoCloseable {
                 NDArray update = tmp(scratch, mi.div(denom)).muli(stepSize);
                 w.subi(update);
             }
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
     }
 
     /** Zeroes every parameter's gradient (not DJL's zeroGradients(), which walks the JVM and leaks handles). */
     public void zeroGrad() {
         for (Parameter p : params) {
-            JniUtils.zeroGrad((PtNDArray) p.array());
+            Autograd.zeroGrad(p.array());
         }
     }
 

@@ -3,7 +3,7 @@ package dev.mft.core.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.mft.core.tensor.Autograd;
 import java.util.List;
 
 /** Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6) when below 1. */
@@ -15,16 +15,13 @@ public final class GradientClipper {
      * {@code maxNorm}; {@code maxNorm <= 0} only measures. One host sync per call.
      */
     public static double clip(List<Parameter> params, double maxNorm, NDManager scratch) {
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDArray total = null;
             for (Parameter p : params) {
-                NDArray g = p.array().getGradient();
+                NDArray g = Autograd.gradient(p.array(), scratch);
                 if (g == null) {
                     continue;
                 }
-                g.attach(scratch);
                 NDArray sq = g.square().sum();
                 sq.attach(scratch);
                 total = total == null ? sq : total.add(sq);
@@ -37,16 +34,13 @@ public final class GradientClipper {
             if (maxNorm > 0 && norm > maxNorm) {
                 double scale = maxNorm / (norm + 1e-6);
                 for (Parameter p : params) {
-                    NDArray g = p.array().getGradient();
+                    NDArray g = Autograd.gradient(p.array(), scratch);
                     if (g != null) {
-                        g.attach(scratch);
                         g.muli(scale); // the gradient handle aliases the parameter's .grad: in-place scales it
                     }
                 }
             }
             return norm;
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
     }
 }

@@ -3,15 +3,12 @@ package dev.mft.core.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
 import dev.mft.core.optim.LrSchedule;
+import dev.mft.core.tensor.Autograd;
 import java.util.List;
 
 /**
@@ -43,7 +40,7 @@ public final class Trainer {
     public double train(TrainingData data) {
         int totalSteps = settings.totalSteps(data.batchesPerEpoch());
         int stepsPerEpoch = settings.stepsPerEpoch(data.batchesPerEpoch());
-        JniUtils.setGradMode(true); // thread-local in libtorch; DJL starts with it off
+        Autograd.enableForThisThread();
         long start = System.nanoTime();
         long windowStart = start;
         long tokens = 0;
@@ -95,8 +92,7 @@ public final class Trainer {
                             BatchArrays.positions(mb, b, device), b.maxPosition()); // [B, T, V]
                     NDArray sum = CausalLmLoss.sum(logits, b); // scalar
                     NDArray normalized = sum.div(stepTokens); // the step's global token count, not per micro-batch
-                    JniUtils.backward((PtNDArray) normalized,
-                            (PtNDArray) mb.ones(new Shape(), DataType.FLOAT32, device), false, false);
+                    Autograd.backward(normalized);
                     lossSum += CausalLmLoss.value(sum);
                 }
             }

@@ -1,11 +1,11 @@
-package dev.mft.core.model;
+package dev.mft.core.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Ops whose result must land on the ACTIVATION's manager, never a parameter's: DJL attaches a result to the manager
+ * The ops whose result must land on the ACTIVATION's manager, never a parameter's: DJL attaches a result to the manager
  * of its first operand, so every op here takes the activation first (see ENGINE-FACTS.md, "Memory discipline").
  */
 public final class Ops {
@@ -19,11 +19,5 @@ public final class Ops {
     /** ids: [B, T] int64, table: [V, H] -> [B, T, H] on the ids' manager. */
     public static NDArray embedding(NDArray ids, NDArray table) {
         return JniUtils.embedding((PtNDArray) ids, (PtNDArray) table, false);
-    }
-
-    /** HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * weight, computed in the input dtype (fp32 here). */
-    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
-        NDArray inv = x.square().mean(new int[] {-1}, true).add(eps).sqrt(); // [B, T, 1]
-        return x.div(inv).mul(weight);
     }
 }

@@ -1,0 +1,57 @@
+package dev.mft.core.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Autograd through DJL's JNI directly, avoiding what ENGINE-FACTS.md measured as broken: {@code GradientCollector} is
+ * a JVM-wide singleton and its {@code zeroGradients()} walks every array and leaks handles; grad mode is
+ * THREAD-LOCAL in libtorch and DJL starts with it off; {@code getGradient()} lands on the parameter's manager.
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** Turns grad mode on for the calling thread (each thread that computes a graph must call it). */
+    public static void enableForThisThread() {
+        JniUtils.setGradMode(true);
+    }
+
+    /** Grad mode off until closed, then back to what it was (optimizer updates, evaluation). */
+    public static NoGrad noGrad() {
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return () -> JniUtils.setGradMode(before);
+    }
+
+    /** Scope of {@link #noGrad()}. */
+    public interface NoGrad extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Backpropagates a scalar; gradients accumulate into the leaves' {@code .grad} until zeroed. */
+    public static void backward(NDArray scalar) {
+        NDArray one = scalar.getManager().ones(new Shape(), scalar.getDataType(), scalar.getDevice());
+        JniUtils.backward((PtNDArray) scalar, (PtNDArray) one, false, false);
+    }
+
+    /**
+     * The gradient of a parameter, owned by {@code scratch} (never the parameter's long-lived manager), or null when
+     * it has none. It aliases the parameter's {@code .grad}: in-place ops on it change the gradient.
+     */
+    public static NDArray gradient(NDArray parameter, NDManager scratch) {
+        NDArray g = parameter.getGradient();
+        if (g != null) {
+            g.attach(scratch);
+        }
+        return g;
+    }
+
+    /** Zeroes a parameter's gradient in place. */
+    public static void zeroGrad(NDArray parameter) {
+        JniUtils.zeroGrad((PtNDArray) parameter);
+    }
+}
