@@ -5,6 +5,16 @@ import ai.djl.ndarray.NDManager;
 import dev.mft.core.tensor.Autograd;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Arrays;
+import java.io.IOException;
+import java.nio.file.Path;
+import ai.djl.ndarray.types.DataType;
+import dev.mft.core.safetensors.SafetensorsDType;
+import dev.mft.core.safetensors.SafetensorsFile;
+import dev.mft.core.safetensors.SafetensorsWriter;
+import dev.mft.core.safetensors.TensorEntry;
+import dev.mft.core.safetensors.TensorInfo;
 
 /**
  * AdamW with decoupled weight decay, exactly torch.optim.AdamW's update (written from tensor ops: DJL's built-in
@@ -58,14 +68,59 @@ public final class AdamW implements AutoCloseable {
         return params;
     }
 
-    /** The moments, in parameter order: [m0, v0, m1, v1, ...] (for checkpoints). */
-    public List<NDArray> state() {
-        List<NDArray> out = new ArrayList<>();
+    /**
+     * Writes the moments and the step count to a safetensors file: tensors {@code <param>.exp_avg} and
+     * {@code <param>.exp_avg_sq} (torch's state_dict names), fp32, metadata {@code step}.
+     */
+    public void save(Path file) throws IOException {
+        List<TensorEntry> entries = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
-            out.add(m.get(i));
-            out.add(v.get(i));
+            String name = params.get(i).name();
+            entries.add(entry(name + ".exp_avg", m.get(i)));
+            entries.add(entry(name + ".exp_avg_sq", v.get(i)));
         }
-        return out;
+        SafetensorsWriter.write(file, entries, Map.of("step", Long.toString(step), "format", "mft-adamw"));
+    }
+
+    private static TensorEntry entry(String name, NDArray a) {
+        return TensorEntry.of(name, SafetensorsDType.F32, a.getShape().getShape(), a.toByteBuffer());
+    }
+
+    /** Restores what {@link #save} wrote; names and shapes must match this optimizer's parameters. */
+    public void load(Path file) throws IOException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            String stepText = f.metadata().get("step");
+            if (stepText == null) {
+                throw new IOException(file + ": no 'step' in the metadata; not an mft optimizer state");
+            }
+            for (int i = 0; i < params.size(); i++) {
+                String name = params.get(i).name();
+                m.set(i, replace(m.get(i), f, name + ".exp_avg", file));
+                v.set(i, replace(v.get(i), f, name + ".exp_avg_sq", file));
+            }
+            step = Long.parseLong(stepText);
+        }
+    }
+
+    private NDArray replace(NDArray old, SafetensorsFile f, String name, Path file) throws IOException {
+        if (!f.contains(name)) {
+            throw new IOException(file + ": optimizer state lacks '" + name + "' (was it saved for another model or"
+                    + " other trainable parameters?)");
+        }
+        TensorInfo info = f.info(name);
+        if (info.dtype() != SafetensorsDType.F32 || !Arrays.equals(info.shape(), old.getShape().getShape())) {
+            throw new IOException(file + ": '" + name + "' is " + info.dtype() + Arrays.toString(info.shape())
+                    + ", expected F32" + Arrays.toString(old.getShape().getShape()));
+        }
+        try (NDManager scratch = stateManager.newSubManager()) {
+            // the view may alias the read-only mapped file: copy into libtorch-owned memory before any in-place update
+            NDArray view = scratch.create(f.data(name), old.getShape(), DataType.FLOAT32);
+            NDArray fresh = old.getDevice().equals(view.getDevice()) ? view.duplicate()
+                    : view.toDevice(old.getDevice(), true);
+            fresh.attach(stateManager);
+            old.close();
+            return fresh;
+        }
     }
 
     /**

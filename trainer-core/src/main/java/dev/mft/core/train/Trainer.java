@@ -3,6 +3,7 @@ package dev.mft.core.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.mft.core.checkpoint.TrainerState;
 import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
@@ -36,20 +37,35 @@ public final class Trainer {
         this.device = device;
     }
 
-    /** Runs the whole schedule; returns the loss of the last step. */
+    /** Runs the whole schedule from the start; returns the loss of the last step. */
     public double train(TrainingData data) {
+        return train(data, TrainerState.start(), StepListener.NONE).lastLoss();
+    }
+
+    /** What a run ended with. */
+    public record Outcome(TrainerState state, double lastLoss, boolean stoppedEarly) {}
+
+    /**
+     * Runs from {@code from} (a fresh start or a resumed checkpoint) to the end of the schedule, or until the listener
+     * says stop. The data order and the learning rate are functions of (seed, epoch) and step, so a resumed run
+     * continues exactly where the uninterrupted one would be.
+     */
+    public Outcome train(TrainingData data, TrainerState from, StepListener listener) {
         int totalSteps = settings.totalSteps(data.batchesPerEpoch());
         int stepsPerEpoch = settings.stepsPerEpoch(data.batchesPerEpoch());
         Autograd.enableForThisThread();
         long start = System.nanoTime();
         long windowStart = start;
-        long tokens = 0;
+        long tokens = from.tokens();
         long windowTokens = 0;
         double lastLoss = Double.NaN;
-        int step = 0;
-        for (int epoch = 0; step < totalSteps; epoch++) {
+        int step = from.globalStep();
+        int nonFiniteInARow = 0;
+        TrainerState state = from;
+        for (int epoch = from.epoch(); step < totalSteps; epoch++) {
             List<TokenBatch> batches = data.epoch(epoch);
-            for (int first = 0; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
+            int first = epoch == from.epoch() ? from.batchInEpoch() : 0;
+            for (; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
                 List<TokenBatch> micro = batches.subList(first,
                         Math.min(batches.size(), first + settings.gradientAccumulation()));
                 StepResult r = step(micro, schedule.lr(step));
@@ -57,21 +73,39 @@ public final class Trainer {
                 tokens += r.realTokens;
                 windowTokens += r.realTokens;
                 lastLoss = r.loss;
-                if (step % settings.logInterval() == 0 || step == totalSteps) {
+                boolean endOfEpoch = first + settings.gradientAccumulation() >= batches.size();
+                state = new TrainerState(step, endOfEpoch ? epoch + 1 : epoch,
+                        endOfEpoch ? 0 : first + settings.gradientAccumulation(), tokens, state.bestEvalLoss(),
+                        state.bestStep());
+                if (step % settings.logInterval() == 0 || step == totalSteps || !r.applied) {
                     long now = System.nanoTime();
                     double window = (now - windowStart) / 1e9;
-                    sink.log(new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
+                    StepMetrics metrics = new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
                             r.gradNorm, tokens, r.trainedTokens, windowTokens / Math.max(window, 1e-9),
-                            (now - start) / 1e9));
+                            (now - start) / 1e9);
+                    sink.log(metrics);
                     windowStart = now;
                     windowTokens = 0;
                 }
+                nonFiniteInARow = r.applied ? 0 : nonFiniteInARow + 1;
+                if (!r.applied && nonFiniteInARow >= settings.maxNonFiniteSteps()) {
+                    throw new NonFiniteLossException("step " + step + ": loss " + r.loss + ", grad_norm "
+                            + r.gradNorm + " — " + nonFiniteInARow + " non-finite steps in a row (the limit); the"
+                            + " weights were not updated by any of them, and saved checkpoints are untouched. Try a"
+                            + " lower learning_rate or check the data.");
+                }
+                StepListener.Decision d = listener.afterStep(state, endOfEpoch, step == totalSteps);
+                state = d.state();
+                if (d.stop()) {
+                    return new Outcome(state, lastLoss, step < totalSteps);
+                }
             }
         }
-        return lastLoss;
+        return new Outcome(state, lastLoss, false);
     }
 
-    private record StepResult(double loss, double lr, double gradNorm, long trainedTokens, long realTokens) {}
+    private record StepResult(double loss, double lr, double gradNorm, long trainedTokens, long realTokens,
+            boolean applied) {}
 
     /** One optimizer step over its micro-batches. */
     private StepResult step(List<TokenBatch> micro, double lr) {
@@ -97,10 +131,14 @@ public final class Trainer {
                 }
             }
             double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);
-            optimizer.step(lr, scope);
+            // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
+            boolean finite = Double.isFinite(gradNorm) && Double.isFinite(lossSum);
+            if (finite) {
+                optimizer.step(lr, scope);
+            }
             optimizer.zeroGrad();
             return new StepResult(stepTokens == 0 ? Double.NaN : lossSum / stepTokens, lr, gradNorm, stepTokens,
-                    realTokens);
+                    realTokens, finite);
         }
     }
 }

@@ -8,10 +8,23 @@ package dev.mft.core.train;
  * @param gradientAccumulation micro-batches per optimizer step
  * @param maxGradNorm global-norm clip, <= 0 disables clipping
  * @param logInterval log every N optimizer steps (and always the last)
+ * @param maxNonFiniteSteps stop the run after this many steps in a row with a NaN/Inf loss or gradient norm (each one
+ *     is skipped: no weight update)
  */
 public record TrainerSettings(int epochs, int maxSteps, int gradientAccumulation, double maxGradNorm,
-        int logInterval) {
+        int logInterval, int maxNonFiniteSteps) {
+
+    /** Default limit of non-finite steps in a row. */
+    public static final int DEFAULT_MAX_NON_FINITE_STEPS = 5;
+
+    public TrainerSettings(int epochs, int maxSteps, int gradientAccumulation, double maxGradNorm, int logInterval) {
+        this(epochs, maxSteps, gradientAccumulation, maxGradNorm, logInterval, DEFAULT_MAX_NON_FINITE_STEPS);
+    }
+
     public TrainerSettings {
+        if (maxNonFiniteSteps <= 0) {
+            throw new IllegalArgumentException("max_non_finite_steps must be > 0, got " + maxNonFiniteSteps);
+        }
         if (epochs <= 0 || maxSteps < 0 || gradientAccumulation <= 0 || logInterval <= 0) {
             throw new IllegalArgumentException("need num_train_epochs > 0, max_train_steps >= 0,"
                     + " gradient_accumulation_steps > 0 and log_interval > 0; got " + epochs + ", " + maxSteps + ", "
