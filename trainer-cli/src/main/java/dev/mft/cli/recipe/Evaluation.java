@@ -40,7 +40,7 @@ public final class Evaluation {
             PreparedData prepared = PreparedData.prepare(data, tokenizer, c.runtime().seed(), false, log);
             BatchedData batches = new BatchedData(prepared.train(), tokenizer.specialTokens().pad().id(),
                     data.seqLength(), true, c.schedule().perDeviceEvalBatchSize(), c.runtime().seed(), false);
-            try (ModelWeights weights = ModelSetup.load(c, tokenizer, root, device, log)) {
+            try (ModelWeights weights = ModelSetup.load(c, c.model().pretrainedModelPath(), tokenizer, root, device, log)) {
                 LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
                         new RotaryEmbedding(root, weights.config()), LinearFactory.dense(), ModelSetup.attention(c));
                 Evaluator.Result r = Evaluator.evaluate(model, batches.epoch(0), root, device);

@@ -4,6 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.mft.cli.config.ScheduleConfig;
 import dev.mft.cli.config.TrainConfig;
+import dev.mft.cli.report.LossCurvePlot;
+import dev.mft.core.checkpoint.CheckpointStore;
+import dev.mft.core.checkpoint.TrainerState;
+import dev.mft.core.eval.Evaluator;
 import dev.mft.core.model.LinearFactory;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelCheckpoints;
@@ -23,12 +27,16 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.DoubleSupplier;
 
 /**
  * Full-parameter fine-tuning, one device: the whole recipe reads top to bottom. Setup builds, in dependency order,
  * the runtime (device, threads, seed), the tokenizer, the data (it needs the tokenizer), the model (its vocab must
- * cover the tokenizer), the optimizer and schedule (the schedule needs the step count, which needs the data); then
- * the loop runs and the result is saved as a HF model folder at {@code output_dir/final}.
+ * cover the tokenizer; from the resume checkpoint when there is one), the optimizer and schedule (the schedule needs
+ * the step count, which needs the data); then the loop runs, with evaluation and checkpoints between steps, and the
+ * result is saved as a HF model folder at {@code output_dir/final}.
  */
 public final class FullFineTune {
     private FullFineTune() {}
@@ -37,20 +45,26 @@ public final class FullFineTune {
     public static double run(TrainConfig c, PrintStream out) throws IOException {
         Unsupported.check(c);
         Path modelDir = c.model().pretrainedModelPath();
-        ModelSetup.requireModelFolder(c.model().pretrainedModelPath());
+        ModelSetup.requireModelFolder(modelDir);
         Device device = RuntimeSetup.start(c.runtime());
         Path outputDir = c.checkpoint().outputDir();
         Files.createDirectories(outputDir);
+        CheckpointStore store = new CheckpointStore(outputDir);
+        Optional<Path> resume = ResumePoint.find(c.checkpoint(), store, out);
 
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
                 NDManager root = NDManager.newBaseManager(device)) {
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
-            BatchedData train = new BatchedData(data.train(), tokenizer.specialTokens().pad().id(),
-                    c.data().seqLength(), c.data().useDynamicPadding(), s.perDeviceTrainBatchSize(),
-                    c.runtime().seed(), c.data().useRandomSampler());
+            int padId = tokenizer.specialTokens().pad().id();
+            BatchedData train = new BatchedData(data.train(), padId, c.data().seqLength(),
+                    c.data().useDynamicPadding(), s.perDeviceTrainBatchSize(), c.runtime().seed(),
+                    c.data().useRandomSampler());
 
-            ModelWeights weights = ModelSetup.load(c, tokenizer, root, device, out);
+            // a resumed run continues from the checkpoint's fp32 weights, never from the base model
+            ModelWeights weights = resume.isPresent()
+                    ? ModelSetup.load(c, resume.get().resolve(ResumePoint.MODEL), tokenizer, root, device, out)
+                    : ModelSetup.load(c, modelDir, tokenizer, root, device, out);
             List<Parameter> params = weights.trainAll();
             LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
                     new RotaryEmbedding(root, weights.config()), LinearFactory.dense(), ModelSetup.attention(c));
@@ -62,26 +76,61 @@ public final class FullFineTune {
                     c.optim().learningRate(), c.optim().minLr(), s.warmup().steps(totalSteps), totalSteps);
             AdamW optimizer = new AdamW(params, new AdamW.Settings(c.optim().adamBeta1(), c.optim().adamBeta2(),
                     c.optim().adamEpsilon(), c.optim().weightDecay()), root);
-
-            out.printf("train: %,d examples (%,d validation held out), %d micro-batches/epoch, %d optimizer steps,"
-                    + " warmup %d, %s on %s%n", data.train().size(), data.valid().size(), train.batchesPerEpoch(),
-                    totalSteps, schedule.warmupSteps(), weights.config().modelType(), device);
-            double lastLoss;
-            try (MetricsJsonl metrics = new MetricsJsonl(outputDir.resolve("metrics.jsonl"))) {
-                ConsoleProgress console = new ConsoleProgress(out);
-                Trainer trainer = new Trainer(model, optimizer, schedule, settings, m -> {
-                    metrics.log(m);
-                    console.log(m);
-                }, root, device);
-                lastLoss = trainer.train(train);
+            TrainerState start = TrainerState.start();
+            if (resume.isPresent()) {
+                optimizer.load(resume.get().resolve(ResumePoint.OPTIMIZER));
+                start = TrainerState.read(resume.get());
+                out.printf("resume: %s (step %d of %d)%n", resume.get(), start.globalStep(), totalSteps);
             }
-            Path finalDir = outputDir.resolve("final");
-            ModelCheckpoints.save(weights, finalDir, ModelSetup.saveDType(weights),
-                    ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, TokenizerFilesOf.model(modelDir));
-            out.println("saved " + finalDir);
+
+            Optional<DoubleSupplier> evaluate = Optional.empty();
+            if (!data.valid().isEmpty()) {
+                BatchedData valid = new BatchedData(data.valid(), padId, c.data().seqLength(), true,
+                        s.perDeviceEvalBatchSize(), c.runtime().seed(), false);
+                evaluate = Optional.of(() -> Evaluator.evaluate(model, valid.epoch(0), root, device).loss());
+            }
+            out.printf("train: %,d examples (%,d validation), %d micro-batches/epoch, %d optimizer steps, warmup %d,"
+                    + " %s on %s%n", data.train().size(), data.valid().size(), train.batchesPerEpoch(), totalSteps,
+                    schedule.warmupSteps(), weights.config().modelType(), device);
+
+            Path metricsFile = outputDir.resolve("metrics.jsonl");
+            Trainer.Outcome outcome;
+            CheckpointingListener listener;
+            try (MetricsJsonl metrics = resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep())
+                    : new MetricsJsonl(metricsFile);
+                    MetricsFanOut sinks = MetricsFanOut.of(metrics, new ConsoleProgress(out), c.logging().tbDir())) {
+                Trainer trainer = new Trainer(model, optimizer, schedule, settings, sinks, root, device);
+                listener = new CheckpointingListener(store, c.checkpoint(), c.eval(), evaluate,
+                        (step, loss) -> sinks.logEval(step, Map.of("eval_loss", loss)),
+                        dir -> {
+                            ModelCheckpoints.save(weights, dir.resolve(ResumePoint.MODEL), "float32",
+                                    ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, List.of());
+                            optimizer.save(dir.resolve(ResumePoint.OPTIMIZER));
+                            plot(metricsFile, outputDir, out);
+                        }, GracefulStop.install(out), out);
+                outcome = trainer.train(train, start, listener);
+            }
+            if (listener.stoppedBySignal()) {
+                out.println("stopped at step " + outcome.state().globalStep() + "; resume with the same command"
+                        + " (auto_resume) or resume_from_checkpoint");
+            } else {
+                Path finalDir = outputDir.resolve("final");
+                ModelCheckpoints.save(weights, finalDir, ModelSetup.saveDType(weights),
+                        ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, TokenizerFilesOf.model(modelDir));
+                out.println("saved " + finalDir);
+            }
+            plot(metricsFile, outputDir, out);
             optimizer.close();
             weights.close();
-            return lastLoss;
+            return outcome.lastLoss();
+        }
+    }
+
+    private static void plot(Path metricsFile, Path outputDir, PrintStream out) {
+        try {
+            LossCurvePlot.write(metricsFile, outputDir.resolve("loss.png"), "mft " + outputDir.getFileName());
+        } catch (IOException | RuntimeException e) {
+            out.println("loss curve not written: " + e.getMessage());
         }
     }
 

@@ -18,9 +18,9 @@ import java.nio.file.Path;
 final class ModelSetup {
     private ModelSetup() {}
 
-    static ModelWeights load(TrainConfig c, HfTokenizer tokenizer, NDManager root, Device device, PrintStream out)
-            throws IOException {
-        Path dir = c.model().pretrainedModelPath();
+    /** Loads the weights of {@code dir} (the base model, or a checkpoint's model folder). */
+    static ModelWeights load(TrainConfig c, Path dir, HfTokenizer tokenizer, NDManager root, Device device,
+            PrintStream out) throws IOException {
         requireModelFolder(dir);
         long start = System.nanoTime();
         ModelWeights w = ModelCheckpoints.load(dir, root, device);

@@ -25,6 +25,42 @@ public final class MetricsJsonl implements MetricsSink, AutoCloseable {
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     }
 
+    private MetricsJsonl(BufferedWriter out) {
+        this.out = out;
+    }
+
+    /**
+     * Continues the file of a run resumed after {@code step}: lines of later steps (written after that checkpoint by
+     * the interrupted run) are dropped first, so the file reads as if the run had never stopped.
+     */
+    public static MetricsJsonl resume(Path file, int step) throws IOException {
+        StringBuilder kept = new StringBuilder();
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    if (JSON.readTree(line).path("step").asInt(Integer.MAX_VALUE) <= step) {
+                        kept.append(line).append('\n');
+                    }
+                } catch (IOException e) {
+                    break; // a line cut by a crash ends the usable part of the file
+                }
+            }
+        }
+        dev.mft.core.io.AtomicFiles.writeString(file, kept.toString());
+        return new MetricsJsonl(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    }
+
+    /** One evaluation line: {@code {"step": k, "eval_loss": x, ...}}. */
+    public void logEval(int step, java.util.Map<String, Double> values) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", step);
+        values.forEach(n::put);
+        write(n);
+    }
+
     @Override
     public void log(StepMetrics m) {
         ObjectNode n = JSON.createObjectNode();
@@ -37,6 +73,10 @@ public final class MetricsJsonl implements MetricsSink, AutoCloseable {
         n.put("trained_tokens", m.trainedTokens());
         n.put("tokens_per_s", m.tokensPerSecond());
         n.put("elapsed_s", m.elapsedSeconds());
+        write(n);
+    }
+
+    private void write(ObjectNode n) {
         try {
             out.write(JSON.writeValueAsString(n));
             out.newLine();
