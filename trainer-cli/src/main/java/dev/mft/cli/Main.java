@@ -2,6 +2,7 @@ package dev.mft.cli;
 
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.EvalCommand;
+import dev.mft.cli.command.GenerateCommand;
 import dev.mft.cli.command.InitModelCommand;
 import dev.mft.cli.command.TrainCommand;
 import picocli.CommandLine;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json"},
-        subcommands = {TrainCommand.class, EvalCommand.class, InitModelCommand.class, DemoSetupCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, InitModelCommand.class,
+            DemoSetupCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}

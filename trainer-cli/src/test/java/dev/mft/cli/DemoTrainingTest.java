@@ -76,6 +76,11 @@ class DemoTrainingTest {
         double lossBefore = new ObjectMapper().readTree(before.out()).get("loss").asDouble();
         double lossAfter = new ObjectMapper().readTree(after.out()).get("loss").asDouble();
         assertTrue(lossAfter < 0.6 * lossBefore, lossBefore + " -> " + lossAfter);
+        // and it can be talked to with the chat format it was trained with
+        CliRun gen = CliRun.of("generate", "--model", finalDir.toString(), "--prompt", "What is 3 + 8?",
+                "--max_new_tokens", "12");
+        assertEquals(0, gen.exitCode(), gen.err());
+        assertTrue(!gen.out().isBlank(), "generate printed nothing");
     }
 
     private static String[] concat(String[] a, String... b) {

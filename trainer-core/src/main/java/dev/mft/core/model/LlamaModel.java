@@ -69,6 +69,16 @@ public final class LlamaModel {
      * @return logits [B, T, V]
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition) {
+        return forward(inputIds, positionIds, maxPosition, null);
+    }
+
+    /**
+     * Logits with a KV cache for decoding: the first call (empty cache) runs the prompt causally and fills the cache;
+     * each later call takes ONE new token per row and attends to everything cached. Run it under no-grad.
+     *
+     * @param cache null for a plain forward
+     */
+    public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, KvCache cache) {
         long b = inputIds.getShape().get(0);
         long t = inputIds.getShape().get(1);
         int hq = config.numAttentionHeads();
@@ -77,14 +87,25 @@ public final class LlamaModel {
         double eps = config.rmsNormEps();
         NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
         NDArray h = Ops.embedding(inputIds, embed); // [B, T, H]
-        for (Block blk : blocks) {
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            Block blk = blocks.get(layer);
             NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
             NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
             NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
             NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
             q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
             k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
-            NDArray a = attend(q, k, v); // [B, Hq, T, D]
+            boolean causal = true;
+            if (cache != null) {
+                causal = cache.length() == 0; // a single new token attends to every cached one
+                if (!causal && t != 1) {
+                    throw new IllegalArgumentException("with a filled KV cache, forward takes one token per row, got "
+                            + t);
+                }
+                k = cache.append(layer, 0, k); // [B, Hkv, Tcache + T, D]
+                v = cache.append(layer, 1, v);
+            }
+            NDArray a = attend(q, k, v, causal); // [B, Hq, T, D]
             a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
             h = h.add(blk.o.forward(a)); // residual
             x = rmsNorm(h, blk.postNorm, eps);
@@ -92,14 +113,22 @@ public final class LlamaModel {
             h = h.add(blk.down.forward(gated)); // residual
         }
         h = rmsNorm(h, finalNorm, eps);
+        if (cache != null) {
+            cache.advance((int) t);
+        }
         return Ops.linear(h, lmHead, null); // [B, T, V]
     }
 
-    private NDArray attend(NDArray q, NDArray k, NDArray v) {
+    private NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
         if (attention == Attention.SDPA) {
-            return TorchShim.get().scaledDotProductAttention(q, k, v, true, config.groupSize() > 1);
+            return TorchShim.get().scaledDotProductAttention(q, k, v, causal, config.groupSize() > 1);
         }
-        return EagerAttention.causal(q, repeatKv(k), repeatKv(v));
+        return EagerAttention.attend(q, repeatKv(k), repeatKv(v), causal);
+    }
+
+    /** A new, empty KV cache for this model (its arrays live on a sub-manager of {@code parent}). */
+    public KvCache newCache(ai.djl.ndarray.NDManager parent) {
+        return new KvCache(parent, config.numHiddenLayers());
     }
 
     /** [B, Hkv, T, D] -> [B, Hq, T, D], each kv head serving groupSize consecutive query heads (HF repeat_kv). */
