@@ -2,6 +2,8 @@ package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
 import dev.mft.core.tensor.Ops;
+import dev.mft.core.tensor.TorchDType;
+import dev.mft.core.tensor.TorchShim;
 
 /** Builds each linear layer of the model from its HF module name and base weights (plain, LoRA, QLoRA...). */
 @FunctionalInterface
@@ -13,8 +15,17 @@ public interface LinearFactory {
      */
     LinearLayer create(String module, NDArray weight, NDArray bias);
 
-    /** Plain dense layers over the given weights. */
+    /** Plain dense layers over the given weights, computing in fp32. */
     static LinearFactory dense() {
         return (module, weight, bias) -> x -> Ops.linear(x, weight, bias);
+    }
+
+    /** Dense layers computing in {@code compute}: the fp32 weights are cast per use (differentiably). */
+    static LinearFactory dense(TorchDType compute) {
+        if (compute == TorchDType.FLOAT32) {
+            return dense();
+        }
+        return (module, weight, bias) -> x -> Ops.linear(x, TorchShim.get().cast(weight, compute),
+                bias == null ? null : TorchShim.get().cast(bias, compute));
     }
 }

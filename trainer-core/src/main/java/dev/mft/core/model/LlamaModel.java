@@ -2,11 +2,14 @@ package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.Ops;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchShim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The HF Llama-family decoder (llama, mistral, qwen2 share it; the config says which biases and ties exist),
@@ -21,6 +24,7 @@ public final class LlamaModel {
     private final Map<String, NDArray> weights;
     private final RotaryEmbedding rope;
     private final Attention attention;
+    private final TorchDType compute;
     private final NDArray embed;
     private final NDArray lmHead;
     private final NDArray finalNorm;
@@ -34,7 +38,18 @@ public final class LlamaModel {
      */
     public LlamaModel(ModelConfig config, Map<String, NDArray> weights, RotaryEmbedding rope, LinearFactory linears,
             Attention attention) {
+        this(config, weights, rope, linears, attention, TorchDType.FLOAT32);
+    }
+
+    /**
+     * @param compute dtype of the forward and backward computation (FLOAT32, or BFLOAT16/FLOAT16 for mixed
+     *     precision: weights stay fp32 masters, cast per use through the dispatcher so gradients reach them; the linear
+     *     layers must come from a factory built for the same dtype, e.g. {@link LinearFactory#dense(TorchDType)})
+     */
+    public LlamaModel(ModelConfig config, Map<String, NDArray> weights, RotaryEmbedding rope, LinearFactory linears,
+            Attention attention, TorchDType compute) {
         this.config = config;
+        this.compute = compute;
         this.weights = weights;
         this.rope = rope;
         this.attention = attention;
@@ -79,51 +94,124 @@ public final class LlamaModel {
      * @param cache null for a plain forward
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, KvCache cache) {
-        long b = inputIds.getShape().get(0);
-        long t = inputIds.getShape().get(1);
+        NDArray[] cosSin = rotary(positionIds, maxPosition);
+        NDArray h = embed(inputIds);
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            h = decoderLayer(layer, h, cosSin, cache);
+        }
+        if (cache != null) {
+            cache.advance((int) inputIds.getShape().get(1));
+        }
+        return head(h);
+    }
+
+    /**
+     * Forward and backward of {@code loss(logits)} with activation checkpointing: the decoder runs once without a
+     * graph, keeping only each layer's input; backward then recomputes one layer at a time with its upstream gradient.
+     * Peak activation memory is one layer's instead of all of them; the gradients are the same.
+     *
+     * @return the loss value (the scalar {@code loss} returned)
+     */
+    public double forwardBackwardCheckpointed(NDArray inputIds, NDArray positionIds, int maxPosition,
+            Function<NDArray, NDArray> loss) {
+        NDArray[] cosSin = rotary(positionIds, maxPosition);
+        NDArray[] inputs = new NDArray[blocks.size() + 1]; // inputs[i] = input of layer i; inputs[L] = final hidden
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            inputs[0] = embed(inputIds);
+            for (int layer = 0; layer < blocks.size(); layer++) {
+                inputs[layer + 1] = decoderLayer(layer, inputs[layer], cosSin, null);
+            }
+        }
+        NDArray top = leaf(inputs[blocks.size()]);
+        NDArray value = loss.apply(head(top));
+        double result = value.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        Autograd.backward(value);
+        NDArray upstream = top.getGradient(); // on the step's manager: top is a step array
+        for (int layer = blocks.size() - 1; layer >= 0; layer--) {
+            NDArray in = leaf(inputs[layer]);
+            Autograd.backward(decoderLayer(layer, in, cosSin, null), upstream);
+            upstream = in.getGradient();
+        }
+        Autograd.backward(embed(inputIds), upstream);
+        return result;
+    }
+
+    /** A detached copy that collects a gradient: the boundary where recomputation restarts. */
+    private static NDArray leaf(NDArray x) {
+        NDArray l = x.stopGradient();
+        l.setRequiresGradient(true);
+        return l;
+    }
+
+    private NDArray[] rotary(NDArray positionIds, int maxPosition) {
+        NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
+        if (compute != TorchDType.FLOAT32) {
+            cosSin[0] = TorchShim.get().cast(cosSin[0], compute);
+            cosSin[1] = TorchShim.get().cast(cosSin[1], compute);
+        }
+        return cosSin;
+    }
+
+    /** ids [B, T] -> hidden [B, T, H] in the compute dtype. */
+    private NDArray embed(NDArray inputIds) {
+        return Ops.embedding(inputIds, weight(embed));
+    }
+
+    /** One decoder layer: pre-norm attention and SwiGLU MLP, each with a residual. h: [B, T, H] -> [B, T, H]. */
+    private NDArray decoderLayer(int layer, NDArray h, NDArray[] cosSin, KvCache cache) {
+        Block blk = blocks.get(layer);
+        long b = h.getShape().get(0);
+        long t = h.getShape().get(1);
         int hq = config.numAttentionHeads();
         int hkv = config.numKeyValueHeads();
         int d = config.headDim();
-        double eps = config.rmsNormEps();
-        NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
-        NDArray h = Ops.embedding(inputIds, embed); // [B, T, H]
-        for (int layer = 0; layer < blocks.size(); layer++) {
-            Block blk = blocks.get(layer);
-            NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
-            NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
-            NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
-            NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
-            q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
-            k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
-            boolean causal = true;
-            if (cache != null) {
-                causal = cache.length() == 0; // a single new token attends to every cached one
-                if (!causal && t != 1) {
-                    throw new IllegalArgumentException("with a filled KV cache, forward takes one token per row, got "
-                            + t);
-                }
-                k = cache.append(layer, 0, k); // [B, Hkv, Tcache + T, D]
-                v = cache.append(layer, 1, v);
-            }
-            NDArray a = attend(q, k, v, causal); // [B, Hq, T, D]
-            a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
-            h = h.add(blk.o.forward(a)); // residual
-            x = rmsNorm(h, blk.postNorm, eps);
-            NDArray gated = TorchShim.get().silu(blk.gate.forward(x)).mul(blk.up.forward(x)); // [B, T, F]
-            h = h.add(blk.down.forward(gated)); // residual
-        }
-        h = rmsNorm(h, finalNorm, eps);
+        NDArray x = rmsNorm(h, blk.inputNorm); // [B, T, H]
+        NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
+        NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
+        NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
+        q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
+        k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
+        boolean causal = true;
         if (cache != null) {
-            cache.advance((int) t);
+            causal = cache.length() == 0; // a single new token attends to every cached one
+            if (!causal && t != 1) {
+                throw new IllegalArgumentException("with a filled KV cache, forward takes one token per row, got " + t);
+            }
+            k = cache.append(layer, 0, k); // [B, Hkv, Tcache + T, D]
+            v = cache.append(layer, 1, v);
         }
-        return Ops.linear(h, lmHead, null); // [B, T, V]
+        NDArray a = attend(q, k, v, causal); // [B, Hq, T, D]
+        a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
+        h = h.add(blk.o.forward(a)); // residual
+        x = rmsNorm(h, blk.postNorm);
+        NDArray gated = TorchShim.get().silu(blk.gate.forward(x)).mul(blk.up.forward(x)); // [B, T, F]
+        return h.add(blk.down.forward(gated)); // residual
+    }
+
+    /** Final norm and lm_head; logits in fp32 whatever the compute dtype (the loss's softmax needs it). */
+    private NDArray head(NDArray h) {
+        NDArray logits = Ops.linear(rmsNorm(h, finalNorm), weight(lmHead), null); // [B, T, V]
+        return compute == TorchDType.FLOAT32 ? logits : TorchShim.get().cast(logits, TorchDType.FLOAT32);
+    }
+
+    /** A weight as the computation uses it: the fp32 master itself, or a differentiable cast of it. */
+    private NDArray weight(NDArray master) {
+        return compute == TorchDType.FLOAT32 ? master : TorchShim.get().cast(master, compute);
     }
 
     private NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
         if (attention == Attention.SDPA) {
             return TorchShim.get().scaledDotProductAttention(q, k, v, causal, config.groupSize() > 1);
         }
+        if (compute != TorchDType.FLOAT32) { // composed attention scales by a Java scalar: keep it in fp32
+            NDArray a = EagerAttention.attend(f32(q), f32(repeatKv(k)), f32(repeatKv(v)), causal);
+            return TorchShim.get().cast(a, compute);
+        }
         return EagerAttention.attend(q, repeatKv(k), repeatKv(v), causal);
+    }
+
+    private static NDArray f32(NDArray x) {
+        return TorchShim.get().cast(x, TorchDType.FLOAT32);
     }
 
     /** A new, empty KV cache for this model (its arrays live on a sub-manager of {@code parent}). */
@@ -142,9 +230,17 @@ public final class LlamaModel {
                 .reshape(s.get(0), s.get(1) * n, s.get(2), s.get(3));
     }
 
-    /** HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * weight, in the input dtype (fp32 here). */
-    private static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt(); // [B, T, 1]
-        return x.div(rms).mul(weight);
+    /**
+     * HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps), computed in fp32 whatever the compute dtype, then cast back
+     * and scaled by the weight (as HF: {@code weight * hidden.to(input_dtype)}).
+     */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray x32 = compute == TorchDType.FLOAT32 ? x : TorchShim.get().cast(x, TorchDType.FLOAT32);
+        NDArray rms = x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt(); // [B, T, 1]
+        NDArray normed = x32.div(rms);
+        if (compute != TorchDType.FLOAT32) {
+            normed = TorchShim.get().cast(normed, compute);
+        }
+        return normed.mul(weight(weight));
     }
 }

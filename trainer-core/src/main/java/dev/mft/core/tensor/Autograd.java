@@ -38,6 +38,11 @@ public final class Autograd {
         JniUtils.backward((PtNDArray) scalar, (PtNDArray) one, false, false);
     }
 
+    /** Backpropagates {@code output} with an explicit upstream gradient (activation checkpointing's recompute). */
+    public static void backward(NDArray output, NDArray upstream) {
+        JniUtils.backward((PtNDArray) output, (PtNDArray) upstream, false, false);
+    }
+
     /**
      * The gradient of a parameter, owned by {@code scratch} (never the parameter's long-lived manager), or null when
      * it has none. It aliases the parameter's {@code .grad}: in-place ops on it change the gradient.
