@@ -17,6 +17,7 @@ import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.safetensors.ShardedCheckpointWriter;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.MetricsJsonl;
 import dev.mft.core.train.Trainer;
@@ -66,11 +67,14 @@ public final class FullFineTune {
                     ? ModelSetup.load(c, resume.get().resolve(ResumePoint.MODEL), tokenizer, root, device, out)
                     : ModelSetup.load(c, modelDir, tokenizer, root, device, out);
             List<Parameter> params = weights.trainAll();
+            TorchDType compute = ModelSetup.computeDType(c);
             LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
-                    new RotaryEmbedding(root, weights.config()), LinearFactory.dense(), ModelSetup.attention(c));
+                    new RotaryEmbedding(root, weights.config()), LinearFactory.dense(compute), ModelSetup.attention(c),
+                    compute);
 
             TrainerSettings settings = new TrainerSettings(s.numTrainEpochs(), s.maxTrainSteps().orElse(0),
-                    s.gradientAccumulationSteps(), c.optim().maxGradNorm(), c.logging().logInterval());
+                    s.gradientAccumulationSteps(), c.optim().maxGradNorm(), c.logging().logInterval(),
+                    TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS, c.model().gradientCheckpointing());
             int totalSteps = settings.totalSteps(train.batchesPerEpoch());
             LrSchedule schedule = new LrSchedule(LrSchedule.Type.valueOf(s.lrSchedulerType().name()),
                     c.optim().learningRate(), c.optim().minLr(), s.warmup().steps(totalSteps), totalSteps);
@@ -90,8 +94,9 @@ public final class FullFineTune {
                 evaluate = Optional.of(() -> Evaluator.evaluate(model, valid.epoch(0), root, device).loss());
             }
             out.printf("train: %,d examples (%,d validation), %d micro-batches/epoch, %d optimizer steps, warmup %d,"
-                    + " %s on %s%n", data.train().size(), data.valid().size(), train.batchesPerEpoch(), totalSteps,
-                    schedule.warmupSteps(), weights.config().modelType(), device);
+                    + " %s on %s, compute %s%s%n", data.train().size(), data.valid().size(), train.batchesPerEpoch(),
+                    totalSteps, schedule.warmupSteps(), weights.config().modelType(), device, compute,
+                    settings.gradientCheckpointing() ? ", activation checkpointing" : "");
 
             Path metricsFile = outputDir.resolve("metrics.jsonl");
             Trainer.Outcome outcome;

@@ -7,6 +7,7 @@ import dev.mft.cli.config.TrainConfig;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.data.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,6 +45,18 @@ final class ModelSetup {
             throw new NoSuchFileException(dir.toString(), null,
                     "pretrained_model_path must be a local HuggingFace model folder (config.json, *.safetensors,"
                             + " tokenizer.json)");
+        }
+    }
+
+    /** The compute dtype of mixed_precision (weights and optimizer state stay fp32). */
+    static TorchDType computeDType(TrainConfig c) {
+        switch (c.runtime().mixedPrecision()) {
+            case BF16:
+                return TorchDType.BFLOAT16;
+            case FP16:
+                return TorchDType.FLOAT16;
+            default:
+                return TorchDType.FLOAT32;
         }
     }
 

@@ -21,12 +21,9 @@ final class Unsupported {
             problems.add("peft_type \"" + c.peft().method().configName() + "\": LoRA/QLoRA are not available in this"
                     + " version; set \"peft_type\": null for full fine-tuning");
         }
-        if (c.runtime().mixedPrecision() != RuntimeConfig.MixedPrecision.NO) {
-            problems.add("mixed_precision \"" + c.runtime().mixedPrecision().configName() + "\" (or bf16/fp16 true):"
-                    + " this version trains in fp32; set \"mixed_precision\": \"no\"");
-        }
-        if (c.model().gradientCheckpointing()) {
-            problems.add("gradient_checkpointing true: not available in this version; set it to false");
+        if (c.runtime().mixedPrecision() == RuntimeConfig.MixedPrecision.FP16) {
+            problems.add("mixed_precision \"fp16\" (or fp16 true): fp16 needs dynamic loss scaling, which this version"
+                    + " lacks; use \"bf16\" (same memory, no scaling needed) or \"no\"");
         }
         if (c.data().paddingMode() != DataConfig.PaddingMode.PADDING) {
             problems.add("padding_mode \"pack\": not available in this version; use \"padding\"");

@@ -116,18 +116,26 @@ public final class Trainer {
             realTokens += b.realTokens();
         }
         double lossSum = 0;
+        final long normalizer = stepTokens;
         try (NDManager scope = root.newSubManager(device)) {
             for (TokenBatch b : micro) {
                 if (b.trainedTokens() == 0) {
                     continue; // nothing to learn from; keeps a 0/0 out of the loss
                 }
                 try (NDManager mb = scope.newSubManager(device)) {
-                    NDArray logits = model.forward(BatchArrays.ids(mb, b, device),
-                            BatchArrays.positions(mb, b, device), b.maxPosition()); // [B, T, V]
-                    NDArray sum = CausalLmLoss.sum(logits, b); // scalar
-                    NDArray normalized = sum.div(stepTokens); // the step's global token count, not per micro-batch
-                    Autograd.backward(normalized);
-                    lossSum += CausalLmLoss.value(sum);
+                    NDArray ids = BatchArrays.ids(mb, b, device); // [B, T]
+                    NDArray positions = BatchArrays.positions(mb, b, device); // [B, T]
+                    // normalized by the step's global token count, not per micro-batch
+                    java.util.function.Function<NDArray, NDArray> loss =
+                            logits -> CausalLmLoss.sum(logits, b).div(normalizer);
+                    if (settings.gradientCheckpointing()) {
+                        lossSum += stepTokens * model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(),
+                                loss);
+                    } else {
+                        NDArray normalized = loss.apply(model.forward(ids, positions, b.maxPosition()));
+                        Autograd.backward(normalized);
+                        lossSum += stepTokens * CausalLmLoss.value(normalized);
+                    }
                 }
             }
             double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);

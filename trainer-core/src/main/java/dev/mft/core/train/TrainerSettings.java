@@ -10,15 +10,21 @@ package dev.mft.core.train;
  * @param logInterval log every N optimizer steps (and always the last)
  * @param maxNonFiniteSteps stop the run after this many steps in a row with a NaN/Inf loss or gradient norm (each one
  *     is skipped: no weight update)
+ * @param gradientCheckpointing recompute each decoder layer in backward instead of keeping its activations
  */
 public record TrainerSettings(int epochs, int maxSteps, int gradientAccumulation, double maxGradNorm,
-        int logInterval, int maxNonFiniteSteps) {
+        int logInterval, int maxNonFiniteSteps, boolean gradientCheckpointing) {
 
     /** Default limit of non-finite steps in a row. */
     public static final int DEFAULT_MAX_NON_FINITE_STEPS = 5;
 
     public TrainerSettings(int epochs, int maxSteps, int gradientAccumulation, double maxGradNorm, int logInterval) {
-        this(epochs, maxSteps, gradientAccumulation, maxGradNorm, logInterval, DEFAULT_MAX_NON_FINITE_STEPS);
+        this(epochs, maxSteps, gradientAccumulation, maxGradNorm, logInterval, DEFAULT_MAX_NON_FINITE_STEPS, false);
+    }
+
+    public TrainerSettings(int epochs, int maxSteps, int gradientAccumulation, double maxGradNorm, int logInterval,
+            int maxNonFiniteSteps) {
+        this(epochs, maxSteps, gradientAccumulation, maxGradNorm, logInterval, maxNonFiniteSteps, false);
     }
 
     public TrainerSettings {
