@@ -14,6 +14,7 @@ import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.optim.AdamW;
+import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.safetensors.ShardedCheckpointWriter;
@@ -104,7 +105,8 @@ public final class FullFineTune {
             try (MetricsJsonl metrics = resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep())
                     : new MetricsJsonl(metricsFile);
                     MetricsFanOut sinks = MetricsFanOut.of(metrics, new ConsoleProgress(out), c.logging().tbDir())) {
-                Trainer trainer = new Trainer(model, optimizer, schedule, settings, sinks, root, device);
+                Trainer trainer = new Trainer(model, optimizer, schedule, settings, sinks, root, device,
+                        compute == TorchDType.FLOAT16 ? LossScaler.torchDefaults() : null);
                 listener = new CheckpointingListener(store, c.checkpoint(), c.eval(), evaluate,
                         (step, loss) -> sinks.logEval(step, Map.of("eval_loss", loss)),
                         dir -> {

@@ -3,7 +3,6 @@ package dev.mft.cli.recipe;
 import dev.mft.cli.config.DataConfig;
 import dev.mft.cli.config.LossConfig;
 import dev.mft.cli.config.PeftConfig;
-import dev.mft.cli.config.RuntimeConfig;
 import dev.mft.cli.config.TrainConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +19,6 @@ final class Unsupported {
         if (c.peft().method() != PeftConfig.PeftMethod.FULL) {
             problems.add("peft_type \"" + c.peft().method().configName() + "\": LoRA/QLoRA are not available in this"
                     + " version; set \"peft_type\": null for full fine-tuning");
-        }
-        if (c.runtime().mixedPrecision() == RuntimeConfig.MixedPrecision.FP16) {
-            problems.add("mixed_precision \"fp16\" (or fp16 true): fp16 needs dynamic loss scaling, which this version"
-                    + " lacks; use \"bf16\" (same memory, no scaling needed) or \"no\"");
         }
         if (c.data().paddingMode() != DataConfig.PaddingMode.PADDING) {
             problems.add("padding_mode \"pack\": not available in this version; use \"padding\"");

@@ -43,4 +43,16 @@ public final class GradientClipper {
             return norm;
         }
     }
+
+    /** Multiplies every gradient by {@code factor} in place (unscaling after fp16 loss scaling). */
+    public static void scale(List<Parameter> params, double factor, NDManager scratch) {
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            for (Parameter p : params) {
+                NDArray g = Autograd.gradient(p.array(), scratch);
+                if (g != null) {
+                    g.muli(factor);
+                }
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
+import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.tensor.Autograd;
 import java.util.List;
@@ -25,9 +26,17 @@ public final class Trainer {
     private final MetricsSink sink;
     private final NDManager root;
     private final Device device;
+    private final LossScaler scaler; // null unless fp16
 
     public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
             NDManager root, Device device) {
+        this(model, optimizer, schedule, settings, sink, root, device, null);
+    }
+
+    /** @param scaler dynamic loss scaling for fp16 compute, or null */
+    public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
+            NDManager root, Device device, LossScaler scaler) {
+        this.scaler = scaler;
         this.model = model;
         this.optimizer = optimizer;
         this.schedule = schedule;
@@ -77,7 +86,7 @@ public final class Trainer {
                 state = new TrainerState(step, endOfEpoch ? epoch + 1 : epoch,
                         endOfEpoch ? 0 : first + settings.gradientAccumulation(), tokens, state.bestEvalLoss(),
                         state.bestStep());
-                if (step % settings.logInterval() == 0 || step == totalSteps || !r.applied) {
+                if (step % settings.logInterval() == 0 || step == totalSteps || !r.healthy) {
                     long now = System.nanoTime();
                     double window = (now - windowStart) / 1e9;
                     StepMetrics metrics = new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
@@ -87,8 +96,8 @@ public final class Trainer {
                     windowStart = now;
                     windowTokens = 0;
                 }
-                nonFiniteInARow = r.applied ? 0 : nonFiniteInARow + 1;
-                if (!r.applied && nonFiniteInARow >= settings.maxNonFiniteSteps()) {
+                nonFiniteInARow = r.healthy ? 0 : nonFiniteInARow + 1;
+                if (!r.healthy && nonFiniteInARow >= settings.maxNonFiniteSteps()) {
                     throw new NonFiniteLossException("step " + step + ": loss " + r.loss + ", grad_norm "
                             + r.gradNorm + " — " + nonFiniteInARow + " non-finite steps in a row (the limit); the"
                             + " weights were not updated by any of them, and saved checkpoints are untouched. Try a"
@@ -105,7 +114,7 @@ public final class Trainer {
     }
 
     private record StepResult(double loss, double lr, double gradNorm, long trainedTokens, long realTokens,
-            boolean applied) {}
+            boolean healthy) {} // healthy: not a NaN/Inf failure (an fp16 overflow the scaler handled is healthy)
 
     /** One optimizer step over its micro-batches. */
     private StepResult step(List<TokenBatch> micro, double lr) {
@@ -116,7 +125,8 @@ public final class Trainer {
             realTokens += b.realTokens();
         }
         double lossSum = 0;
-        final long normalizer = stepTokens;
+        final double scale = scaler == null ? 1.0 : scaler.scale();
+        final double normalizer = stepTokens / scale; // fp16: the loss is scaled up so small gradients survive
         try (NDManager scope = root.newSubManager(device)) {
             for (TokenBatch b : micro) {
                 if (b.trainedTokens() == 0) {
@@ -129,24 +139,30 @@ public final class Trainer {
                     java.util.function.Function<NDArray, NDArray> loss =
                             logits -> CausalLmLoss.sum(logits, b).div(normalizer);
                     if (settings.gradientCheckpointing()) {
-                        lossSum += stepTokens * model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(),
+                        lossSum += normalizer * model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(),
                                 loss);
                     } else {
                         NDArray normalized = loss.apply(model.forward(ids, positions, b.maxPosition()));
                         Autograd.backward(normalized);
-                        lossSum += stepTokens * CausalLmLoss.value(normalized);
+                        lossSum += normalizer * CausalLmLoss.value(normalized);
                     }
                 }
+            }
+            if (scaler != null) {
+                GradientClipper.scale(optimizer.parameters(), 1.0 / scale, scope); // true gradients before clipping
             }
             double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
             boolean finite = Double.isFinite(gradNorm) && Double.isFinite(lossSum);
-            if (finite) {
+            boolean apply = scaler == null ? finite : scaler.update(finite);
+            if (apply) {
                 optimizer.step(lr, scope);
             }
             optimizer.zeroGrad();
+            // an fp16 overflow with a finite loss is the scaler's business (it backs off), not a failing run
+            boolean failed = !finite && (scaler == null || !Double.isFinite(lossSum));
             return new StepResult(stepTokens == 0 ? Double.NaN : lossSum / stepTokens, lr, gradNorm, stepTokens,
-                    realTokens, finite);
+                    realTokens, !failed);
         }
     }
 }

@@ -25,6 +25,10 @@ class MixedPrecisionTest {
     private static final ModelConfig CONFIG = TinyModels.llama(40, 32, 2, 4, 2, 48);
 
     private static List<StepMetrics> run(TorchDType compute) {
+        return run(compute, null);
+    }
+
+    private static List<StepMetrics> run(TorchDType compute, dev.mft.core.optim.LossScaler scaler) {
         TorchRuntime.start();
         List<TokenBatch> batches = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(4);
@@ -48,7 +52,7 @@ class MixedPrecisionTest {
                     LinearFactory.dense(compute), LlamaModel.Attention.SDPA, compute);
             AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.0), root);
             new Trainer(model, opt, new LrSchedule(LrSchedule.Type.CONSTANT, 3e-3, 0, 0, 20),
-                    new TrainerSettings(5, 20, 1, 1.0, 1), metrics::add, root, Device.cpu())
+                    new TrainerSettings(5, 20, 1, 1.0, 1), metrics::add, root, Device.cpu(), scaler)
                     .train(new TrainingData() {
                         @Override
                         public int batchesPerEpoch() {
@@ -78,5 +82,23 @@ class MixedPrecisionTest {
         assertTrue(Math.abs(last - ref) <= 0.02 * ref, "after 20 steps: bf16 " + last + " vs fp32 " + ref);
         // and bf16 really computed in bf16: the first losses differ from fp32 in low bits
         assertTrue(bf16.get(0).loss() != fp32.get(0).loss());
+    }
+
+    @Test
+    void fp16WithDynamicLossScalingTrainsLikeFp32() {
+        List<StepMetrics> fp32 = run(TorchDType.FLOAT32);
+        List<StepMetrics> fp16 = run(TorchDType.FLOAT16, new dev.mft.core.optim.LossScaler(1024, 2, 0.5, 1000));
+        double last = fp16.get(19).loss();
+        double ref = fp32.get(19).loss();
+        assertTrue(last < 0.7 * fp16.get(0).loss(), "fp16 loss " + fp16.get(0).loss() + " -> " + last);
+        assertTrue(Math.abs(last - ref) <= 0.02 * ref, "after 20 steps: fp16 " + last + " vs fp32 " + ref);
+    }
+
+    @Test
+    void fp16OverflowsAreSkippedAndTheScaleBacksOffInsteadOfFailingTheRun() {
+        dev.mft.core.optim.LossScaler scaler = new dev.mft.core.optim.LossScaler(1e30, 2, 0.5, 1000);
+        List<StepMetrics> fp16 = run(TorchDType.FLOAT16, scaler); // 20 steps, every early one overflows
+        assertEquals(20, fp16.size()); // no NonFiniteLossException although > 5 steps in a row were skipped
+        assertTrue(scaler.scale() < 1e30 / (1 << 10), "scale " + scaler.scale());
     }
 }
