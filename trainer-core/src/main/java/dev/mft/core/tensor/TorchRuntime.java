@@ -23,6 +23,7 @@ public final class TorchRuntime {
                     if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
                         System.setProperty("ai.djl.offline", "true");
                     }
+                    GlibcMalloc.keepFreedMemory();
                     e = Engine.getEngine("PyTorch");
                     engine = e;
                 }
