@@ -76,6 +76,38 @@ class ResumeAfterKillTest {
         assertTrue(Files.isRegularFile(out.resolve("final/model.safetensors")));
     }
 
+    @Test
+    void ctrlCFinishesTheStepWritesACheckpointAndExitsZero() throws Exception {
+        assertEquals(0, CliRun.of("demo-setup", "--dir", dir.resolve("demo").toString()).exitCode());
+        String demo = Files.readString(Path.of(System.getProperty("mft.repo.root", "..")).resolve("configs/demo.json"));
+        Path config = dir.resolve("demo.json");
+        Files.writeString(config, demo.replace("../work/demo/", "demo/").replace("../work/demo-out", "out"));
+        Path out = dir.resolve("interrupted");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.mft.cli.Main", "train", "--train_config",
+                config.toString(), "--output_dir", out.toString(), "--num_train_epochs", "200",
+                "--checkpointing_steps", "1000");
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
+        Process child = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.readString(dir.resolve("child.log")).contains("step 20/") && child.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the run did not stop after SIGINT");
+        String log = Files.readString(dir.resolve("child.log"));
+        assertEquals(0, child.exitValue(), log);
+        assertTrue(log.contains("SIGINT: finishing this step"), log);
+        List<Path> checkpoints;
+        try (var l = Files.list(out)) {
+            checkpoints = l.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList();
+        }
+        assertEquals(1, checkpoints.size(), checkpoints.toString()); // the stop's own checkpoint (none was due before)
+        assertTrue(!Files.exists(out.resolve("final")), "an interrupted run writes no final/");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] o = new String[a.length + b.length];
         System.arraycopy(a, 0, o, 0, a.length);

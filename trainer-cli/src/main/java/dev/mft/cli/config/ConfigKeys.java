@@ -131,6 +131,8 @@ public final class ConfigKeys {
             ConfigKey.of(OPTIM, "adam_beta2", DOUBLE, "0.999", "AdamW second-moment decay, in [0, 1)."),
             ConfigKey.of(OPTIM, "adam_epsilon", DOUBLE, "1e-8", "AdamW denominator term."),
             ConfigKey.of(OPTIM, "max_grad_norm", DOUBLE, "1.0", "Clip the global gradient norm to this; 0 = no clipping."),
+            ConfigKey.of(OPTIM, "max_non_finite_steps", INT, "5",
+                    "A step with a NaN/Inf loss or gradient norm is skipped (no update); this many in a row stop the run."),
             // Batches and schedule
             ConfigKey.of(SCHEDULE, "per_device_train_batch_size", INT, "8", "Rows per micro-batch per device."),
             ConfigKey.of(SCHEDULE, "per_device_eval_batch_size", INT, "8", "Rows per evaluation batch per device."),

@@ -10,6 +10,7 @@ package dev.mft.cli.config;
  * @param adamBeta2 second-moment decay
  * @param adamEpsilon denominator term
  * @param maxGradNorm clip the global gradient norm to this; 0 = no clipping
+ * @param maxNonFiniteSteps stop after this many optimizer steps in a row with a NaN/Inf loss or gradient (each skipped)
  */
 public record OptimConfig(
         double learningRate,
@@ -18,7 +19,8 @@ public record OptimConfig(
         double adamBeta1,
         double adamBeta2,
         double adamEpsilon,
-        double maxGradNorm) {
+        double maxGradNorm,
+        int maxNonFiniteSteps) {
 
     public OptimConfig {
         Checks.positive("learning_rate", learningRate);
@@ -29,5 +31,6 @@ public record OptimConfig(
         Checks.unitInterval("adam_beta2", adamBeta2);
         Checks.positive("adam_epsilon", adamEpsilon);
         Checks.nonNegative("max_grad_norm", maxGradNorm);
+        Checks.positive("max_non_finite_steps", maxNonFiniteSteps);
     }
 }

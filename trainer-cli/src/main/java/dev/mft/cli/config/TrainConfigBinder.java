@@ -56,7 +56,8 @@ final class TrainConfigBinder {
                         v.number("adam_beta1"),
                         v.number("adam_beta2"),
                         v.number("adam_epsilon"),
-                        v.number("max_grad_norm")),
+                        v.number("max_grad_norm"),
+                        v.integer("max_non_finite_steps")),
                 new ScheduleConfig(
                         v.integer("per_device_train_batch_size"),
                         v.integer("per_device_eval_batch_size"),

@@ -75,7 +75,7 @@ public final class FullFineTune {
 
             TrainerSettings settings = new TrainerSettings(s.numTrainEpochs(), s.maxTrainSteps().orElse(0),
                     s.gradientAccumulationSteps(), c.optim().maxGradNorm(), c.logging().logInterval(),
-                    TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS, c.model().gradientCheckpointing());
+                    c.optim().maxNonFiniteSteps(), c.model().gradientCheckpointing());
             int totalSteps = settings.totalSteps(train.batchesPerEpoch());
             LrSchedule schedule = new LrSchedule(LrSchedule.Type.valueOf(s.lrSchedulerType().name()),
                     c.optim().learningRate(), c.optim().minLr(), s.warmup().steps(totalSteps), totalSteps);
