@@ -1,6 +1,7 @@
 package dev.mft.cli;
 
 import dev.mft.cli.command.DemoSetupCommand;
+import dev.mft.cli.command.DoctorCommand;
 import dev.mft.cli.command.EvalCommand;
 import dev.mft.cli.command.GenerateCommand;
 import dev.mft.cli.command.InitModelCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json"},
         subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, InitModelCommand.class,
-            DemoSetupCommand.class,
+            DemoSetupCommand.class, DoctorCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
