@@ -33,7 +33,10 @@ class DemoTrainingTest {
     private static List<JsonNode> metrics(Path outDir) throws Exception {
         List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(outDir.resolve("metrics.jsonl"))) {
-            rows.add(new ObjectMapper().readTree(line));
+            JsonNode row = new ObjectMapper().readTree(line);
+            if (row.has("loss")) { // training steps; evaluation lines carry eval_loss instead
+                rows.add(row);
+            }
         }
         return rows;
     }
