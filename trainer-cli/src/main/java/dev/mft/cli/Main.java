@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json"},
         subcommands = {TrainCommand.class, EvalCommand.class, InitModelCommand.class, DemoSetupCommand.class,
-            CommandLine.HelpCommand.class})
+            dev.mft.cli.bench.BenchStepCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
 
