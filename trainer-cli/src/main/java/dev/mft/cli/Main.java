@@ -1,5 +1,6 @@
 package dev.mft.cli;
 
+import dev.mft.cli.bench.BenchStepCommand;
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.DoctorCommand;
 import dev.mft.cli.command.EvalCommand;
@@ -17,8 +18,14 @@ import picocli.CommandLine.Command;
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json"},
-        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, InitModelCommand.class,
-            DemoSetupCommand.class, DoctorCommand.class,
+        subcommands = {
+            TrainCommand.class,
+            EvalCommand.class,
+            GenerateCommand.class,
+            InitModelCommand.class,
+            DemoSetupCommand.class,
+            DoctorCommand.class,
+            BenchStepCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
