@@ -15,6 +15,7 @@ import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.StepMetrics;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.train.Trainer;
 import dev.mft.core.train.TrainerSettings;
 import java.io.IOException;
@@ -80,6 +81,17 @@ public final class BenchStepCommand implements Callable<Integer> {
             description = "sdpa (aten::scaled_dot_product_attention) or eager (composed ops); default ${DEFAULT-VALUE}.")
     LlamaModel.Attention attention;
 
+    @Option(names = {"--gradient_checkpointing", "--gradient-checkpointing"},
+            description = "Recompute each decoder layer in backward (activation checkpointing).")
+    boolean gradientCheckpointing;
+
+    @Option(names = "--bf16", description = "Compute in bf16 (fp32 master weights and optimizer state).")
+    boolean bf16;
+
+    @Option(names = {"--checkpoint_io", "--checkpoint-io"},
+            description = "Also time writing and reading a training checkpoint (fp32 model + AdamW state) to a temp folder.")
+    boolean checkpointIo;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights and the token ids (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -114,23 +126,40 @@ public final class BenchStepCommand implements Callable<Integer> {
         List<StepMetrics> logged = new ArrayList<>();
         double loadBefore = loadAverage();
         long params;
+        long peakRssBytes;
+        CheckpointIoTimes checkpointTimes = null;
         try (NDManager root = NDManager.newBaseManager(cpu);
                 ModelWeights weights = ModelWeights.random(config, seed, 0.02, root, cpu)) {
             params = weights.parameterCount();
+            TorchDType compute = bf16 ? TorchDType.BFLOAT16 : TorchDType.FLOAT32;
             LlamaModel model = new LlamaModel(config, weights.tensors(), new RotaryEmbedding(root, config),
-                    LinearFactory.dense(), attention);
+                    LinearFactory.dense(compute), attention, compute);
             try (AdamW optimizer = new AdamW(weights.trainAll(), new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root)) {
                 // log_interval 1: the sink sees every step's cumulative clock, so per-step times need no new hook
                 Trainer trainer = new Trainer(model, optimizer,
                         new LrSchedule(LrSchedule.Type.CONSTANT, 1e-4, 0, 0, totalSteps),
-                        new TrainerSettings(1, totalSteps, 1, 1.0, 1), logged::add, root, cpu);
+                        new TrainerSettings(1, totalSteps, 1, 1.0, 1, TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS,
+                                gradientCheckpointing), logged::add, root, cpu);
                 trainer.train(new RepeatedBatch(RepeatedBatch.randomTokens(batch, seq, config.vocabSize(), seed),
                         totalSteps));
+                peakRssBytes = PeakMemory.peakRssBytes();
+                if (checkpointIo) {
+                    checkpointTimes = CheckpointIoTimes.measure(weights, optimizer, root, cpu);
+                }
             }
         }
         StepTimes times = StepTimes.fromCumulative(logged.stream().map(StepMetrics::elapsedSeconds).toList(), warmup);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(resultJson(times, params, engine, logged, loadBefore));
+        ObjectNode json = resultJson(times, params, engine, logged, loadBefore);
+        json.put("gradient_checkpointing", gradientCheckpointing);
+        json.put("compute", bf16 ? "bf16" : "fp32");
+        json.put("peak_rss_bytes", peakRssBytes);
+        if (checkpointTimes != null) {
+            json.put("checkpoint_write_s", round1(checkpointTimes.writeSeconds() * 10) / 10);
+            json.put("checkpoint_read_s", round1(checkpointTimes.readSeconds() * 10) / 10);
+            json.put("checkpoint_bytes", checkpointTimes.bytes());
+        }
+        out.println(json);
         out.flush();
         return 0;
     }
@@ -165,7 +194,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
 
     /** The JSON line: the keys of bench_torch_step.py where they mean the same, plus the run's shape. */
-    private String resultJson(StepTimes times, long params, Engine engine, List<StepMetrics> logged,
+    private ObjectNode resultJson(StepTimes times, long params, Engine engine, List<StepMetrics> logged,
             double loadBefore) {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("impl", "mft-djl");
@@ -186,7 +215,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         // other processes distort CPU timings badly: record the machine's load like the Python side does
         o.put("loadavg_1m_before", Math.round(loadBefore * 100) / 100.0);
         o.put("loadavg_1m_after", Math.round(loadAverage() * 100) / 100.0);
-        return o.toString();
+        return o;
     }
 
     private static double round1(double v) {
