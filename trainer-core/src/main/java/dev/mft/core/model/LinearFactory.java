@@ -25,7 +25,8 @@ public interface LinearFactory {
         if (compute == TorchDType.FLOAT32) {
             return dense();
         }
-        return (module, weight, bias) -> x -> Ops.linear(x, TorchShim.get().cast(weight, compute),
-                bias == null ? null : TorchShim.get().cast(bias, compute));
+        // the per-step copies belong to the activation's manager, not the weights'
+        return (module, weight, bias) -> x -> Ops.linear(x, TorchShim.get().cast(weight, compute, x.getManager()),
+                bias == null ? null : TorchShim.get().cast(bias, compute, x.getManager()));
     }
 }

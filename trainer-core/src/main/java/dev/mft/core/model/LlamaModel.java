@@ -154,7 +154,7 @@ public final class LlamaModel {
 
     /** ids [B, T] -> hidden [B, T, H] in the compute dtype. */
     private NDArray embed(NDArray inputIds) {
-        return Ops.embedding(inputIds, weight(embed));
+        return Ops.embedding(inputIds, weight(embed, inputIds));
     }
 
     /** One decoder layer: pre-norm attention and SwiGLU MLP, each with a residual. h: [B, T, H] -> [B, T, H]. */
@@ -190,13 +190,17 @@ public final class LlamaModel {
 
     /** Final norm and lm_head; logits in fp32 whatever the compute dtype (the loss's softmax needs it). */
     private NDArray head(NDArray h) {
-        NDArray logits = Ops.linear(rmsNorm(h, finalNorm), weight(lmHead), null); // [B, T, V]
+        NDArray logits = Ops.linear(rmsNorm(h, finalNorm), weight(lmHead, h), null); // [B, T, V]
         return compute == TorchDType.FLOAT32 ? logits : TorchShim.get().cast(logits, TorchDType.FLOAT32);
     }
 
-    /** A weight as the computation uses it: the fp32 master itself, or a differentiable cast of it. */
-    private NDArray weight(NDArray master) {
-        return compute == TorchDType.FLOAT32 ? master : TorchShim.get().cast(master, compute);
+    /**
+     * A weight as the computation uses it: the fp32 master itself, or a differentiable cast of it owned by the
+     * activation's (the step's) manager, never the weights' manager.
+     */
+    private NDArray weight(NDArray master, NDArray activation) {
+        return compute == TorchDType.FLOAT32 ? master
+                : TorchShim.get().cast(master, compute, activation.getManager());
     }
 
     private NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
@@ -241,6 +245,6 @@ public final class LlamaModel {
         if (compute != TorchDType.FLOAT32) {
             normed = TorchShim.get().cast(normed, compute);
         }
-        return normed.mul(weight(weight));
+        return normed.mul(weight(weight, x));
     }
 }

@@ -154,10 +154,18 @@ public final class TorchShim {
 
     /** Differentiable cast ({@code aten::to.dtype}); {@code NDArray.toType} would cut the autograd graph. */
     public NDArray cast(NDArray x, TorchDType dtype) {
+        return cast(x, dtype, x.getManager());
+    }
+
+    /**
+     * Differentiable cast whose result belongs to {@code owner}: casting a long-lived weight for one step must not
+     * leave the copy on the weights' manager (it would pile up every step).
+     */
+    public NDArray cast(NDArray x, TorchDType dtype, NDManager owner) {
         // to.dtype(Tensor self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None)
         long[] stack = {newHandle(x), dtypeCode(dtype), 0L, 0L, 0L};
         dispatch("aten::to", "dtype", stack);
-        return wrap(x, stack[0]);
+        return new PtNDArray((PtNDManager) owner, stack[0]);
     }
 
     /**

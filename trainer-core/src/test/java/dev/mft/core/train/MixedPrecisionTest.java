@@ -64,6 +64,8 @@ class MixedPrecisionTest {
                             return batches;
                         }
                     });
+            // no per-step cast copy stayed on the weights' manager (it would grow every step)
+            assertEquals(w.tensors().size(), resourceCount(w.manager()), "arrays on the weights' manager");
             // the masters stay fp32
             assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, w.tensors().values().iterator().next().getDataType());
         }
@@ -100,5 +102,15 @@ class MixedPrecisionTest {
         List<StepMetrics> fp16 = run(TorchDType.FLOAT16, scaler); // 20 steps, every early one overflows
         assertEquals(20, fp16.size()); // no NonFiniteLossException although > 5 steps in a row were skipped
         assertTrue(scaler.scale() < 1e30 / (1 << 10), "scale " + scaler.scale());
+    }
+
+    private static int resourceCount(NDManager manager) {
+        try {
+            java.lang.reflect.Field f = ai.djl.ndarray.BaseNDManager.class.getDeclaredField("resources");
+            f.setAccessible(true);
+            return ((java.util.Map<?, ?>) f.get(manager)).size();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
