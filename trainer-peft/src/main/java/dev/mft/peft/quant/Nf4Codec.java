@@ -61,9 +61,10 @@ public final class Nf4Codec implements AutoCloseable {
     public NDArray dequantize(Nf4Tensor t, NDManager scratch) {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             long blocks = t.blocks();
+            NDArray scales = t.absmaxScales().reshape(-1, 1); // [groups, 1]
+            scales.attach(scratch); // a view made from a stored array lands on the store's manager: move it
             NDArray absmax = Blockwise.prefix(lookup(t.absmaxCodes(), dynamicTable, scratch) // [groups * 256, 1]
-                    .reshape(-1, ABSMAX_BLOCK_SIZE).mul(t.absmaxScales().reshape(-1, 1)).reshape(-1), blocks)
-                    .add(t.absmaxOffset()); // [blocks]
+                    .reshape(-1, ABSMAX_BLOCK_SIZE).mul(scales).reshape(-1), blocks).add(t.absmaxOffset()); // [blocks]
             NDArray values = lookup(t.packed(), pairTable, scratch) // [blocks * 32, 2], in weight order
                     .reshape(blocks, Nf4.BLOCK_SIZE).mul(absmax.reshape(blocks, 1)).reshape(-1);
             return Blockwise.prefix(values, t.size()).reshape(t.shape());
