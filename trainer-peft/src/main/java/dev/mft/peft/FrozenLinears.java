@@ -2,6 +2,7 @@ package dev.mft.peft;
 
 import ai.djl.ndarray.NDArray;
 import dev.mft.core.tensor.Ops;
+import dev.mft.core.tensor.TorchDType;
 
 /** Builds the frozen base of each linear layer: over fp32 weights ({@link #dense()}) or over NF4 weights. */
 @FunctionalInterface
@@ -9,8 +10,13 @@ public interface FrozenLinears {
     /** Same arguments as core's {@code LinearFactory.create}. */
     FrozenLinear create(String module, NDArray weight, NDArray bias);
 
-    /** Plain {@code x W^T + b} over weights that must not require a gradient. */
+    /** Plain {@code x W^T + b} in fp32 over weights that must not require a gradient. */
     static FrozenLinears dense() {
+        return dense(TorchDType.FLOAT32);
+    }
+
+    /** Plain {@code x W^T + b} computing in {@code compute} (the fp32 weights cast per use, as core's dense does). */
+    static FrozenLinears dense(TorchDType compute) {
         return (module, weight, bias) -> {
             if (weight == null) {
                 throw new IllegalStateException("no fp32 weight for " + module + " (taken over at load?)");
@@ -23,7 +29,8 @@ public interface FrozenLinears {
             return new FrozenLinear() {
                 @Override
                 public NDArray forward(NDArray x) {
-                    return Ops.linear(x, weight, bias);
+                    return Ops.linear(x, Compute.cast(weight, compute, x.getManager()),
+                            Compute.cast(bias, compute, x.getManager()));
                 }
 
                 @Override

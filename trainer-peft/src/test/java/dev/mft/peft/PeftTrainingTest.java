@@ -110,7 +110,7 @@ class PeftTrainingTest {
 
             LoraInit adapters = TestModels.randomAdapters(3, 0.1);
             LlamaModel qlora = TestModels.model(LLAMA, w.tensors(),
-                    new LoraLinears(LORA, nf4, adapters, root), root);
+                    new LoraLinears(LORA, nf4.linears(), adapters, root), root);
             Map<String, NDArray> dense = new HashMap<>(w.tensors());
             for (String module : nf4.tensors().keySet()) {
                 dense.put(module + ".weight", nf4.dequantized(module, root));
@@ -134,7 +134,7 @@ class PeftTrainingTest {
                     nf4.takeFrom(w);
                 }
                 LoraLinears lora = new LoraLinears(new LoraConfig(8, 16, 0.05, false, new TargetModules.AllLinear()),
-                        quantized ? nf4 : FrozenLinears.dense(), LoraInit.fresh(4), root);
+                        quantized ? nf4.linears() : FrozenLinears.dense(), LoraInit.fresh(4), root);
                 LlamaModel model = TestModels.model(LLAMA, w.tensors(), lora, root);
                 AdamW adam = new AdamW(lora.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, 0.0), root);
                 long bytes = nf4.bytes();

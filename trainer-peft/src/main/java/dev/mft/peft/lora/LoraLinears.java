@@ -6,6 +6,7 @@ import dev.mft.core.model.LinearFactory;
 import dev.mft.core.model.LinearLayer;
 import dev.mft.core.model.TensorLayout;
 import dev.mft.core.optim.Parameter;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.peft.FrozenLinear;
 import dev.mft.peft.FrozenLinears;
 import java.util.ArrayList;
@@ -23,13 +24,24 @@ public final class LoraLinears implements LinearFactory, AutoCloseable {
     private final LoraConfig config;
     private final FrozenLinears base;
     private final LoraInit init;
+    private final TorchDType compute;
     private final NDManager manager;
     private final Map<String, LoraWeights> adapters = new LinkedHashMap<>();
 
+    /** Adapters computing in fp32. */
     public LoraLinears(LoraConfig config, FrozenLinears base, LoraInit init, NDManager parent) {
+        this(config, base, init, TorchDType.FLOAT32, parent);
+    }
+
+    /**
+     * @param compute the dtype of the forward (mixed precision); A and B stay fp32 and are cast per use, and
+     *     {@code base} must compute in the same dtype
+     */
+    public LoraLinears(LoraConfig config, FrozenLinears base, LoraInit init, TorchDType compute, NDManager parent) {
         this.config = config;
         this.base = base;
         this.init = init;
+        this.compute = compute;
         this.manager = parent.newSubManager();
     }
 
@@ -43,7 +55,7 @@ public final class LoraLinears implements LinearFactory, AutoCloseable {
         w.a().setRequiresGradient(true);
         w.b().setRequiresGradient(true);
         adapters.put(module, w);
-        return new LoraLinear(frozen, w, config.scaling(), config.dropout());
+        return new LoraLinear(frozen, w, config.scaling(), config.dropout(), compute);
     }
 
     public LoraConfig config() {

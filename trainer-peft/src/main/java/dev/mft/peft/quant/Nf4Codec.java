@@ -71,6 +71,15 @@ public final class Nf4Codec implements AutoCloseable {
         }
     }
 
+    /** The weight as QLoRA training sees it: quantized to NF4 and back, on {@code owner}. */
+    public NDArray roundTrip(NDArray weight, NDManager owner) {
+        try (NDManager scratch = owner.newSubManager(); Nf4Tensor t = quantize(weight, scratch)) {
+            NDArray w = dequantize(t, scratch);
+            w.attach(owner); // only the result outlives the call
+            return w;
+        }
+    }
+
     /** table[codes], on scratch: the uint8 codes widened to int32 (the gather's index type). */
     private static NDArray lookup(NDArray codes, NDArray table, NDManager scratch) {
         NDArray index = codes.toType(DataType.INT32, false);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.TensorLayout;
 import dev.mft.core.model.WeightInterceptor;
-import dev.mft.peft.FrozenLinear;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.peft.FrozenLinears;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,9 +18,9 @@ import java.util.Map;
  * QLoRA's frozen base: every decoder-layer projection weight (q, k, v, o, gate, up, down) as NF4 with double-quantized
  * constants. Embeddings, norms, biases and the output head stay fp32 in {@link ModelWeights}. Quantizes while the
  * checkpoint loads (as a {@link WeightInterceptor}), so the fp32 copy of a weight lives only until it is quantized,
- * and builds the frozen layers over the codes (as {@link FrozenLinears}).
+ * and builds the frozen layers over the codes ({@link #linears}).
  */
-public final class Nf4Weights implements WeightInterceptor, FrozenLinears, AutoCloseable {
+public final class Nf4Weights implements WeightInterceptor, AutoCloseable {
     private static final String WEIGHT = ".weight";
 
     private final NDManager manager;
@@ -62,14 +62,21 @@ public final class Nf4Weights implements WeightInterceptor, FrozenLinears, AutoC
         }
     }
 
-    @Override
-    public FrozenLinear create(String module, NDArray weight, NDArray bias) {
-        Nf4Tensor t = byModule.get(module);
-        if (t == null) {
-            throw new IllegalStateException("no NF4 weight for " + module + " (QLoRA quantizes every decoder-layer"
-                    + " projection at load; was the model loaded through this Nf4Weights?)");
-        }
-        return new Nf4Linear(codec, t, bias);
+    /** Frozen layers over the NF4 weights, computing in fp32. */
+    public FrozenLinears linears() {
+        return linears(TorchDType.FLOAT32);
+    }
+
+    /** Frozen layers over the NF4 weights, dequantized per forward and computing in {@code compute}. */
+    public FrozenLinears linears(TorchDType compute) {
+        return (module, weight, bias) -> {
+            Nf4Tensor t = byModule.get(module);
+            if (t == null) {
+                throw new IllegalStateException("no NF4 weight for " + module + " (QLoRA quantizes every decoder-layer"
+                        + " projection at load; was the model loaded through this Nf4Weights?)");
+            }
+            return new Nf4Linear(codec, t, bias, compute);
+        };
     }
 
     /** The fp32 weight of a module as training sees it (dequantized), on {@code scratch}. */
