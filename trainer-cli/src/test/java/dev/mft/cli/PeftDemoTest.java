@@ -1,5 +1,6 @@
 package dev.mft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,10 +42,14 @@ class PeftDemoTest {
     }
 
     private static double[] firstAndLastLoss(Path outDir) throws Exception {
-        List<String> lines = Files.readAllLines(outDir.resolve("metrics.jsonl"));
-        JsonNode first = JSON.readTree(lines.get(0));
-        JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
-        return new double[] {first.get("loss").asDouble(), last.get("loss").asDouble()};
+        List<JsonNode> steps = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(outDir.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) { // eval rows carry eval_loss only
+                steps.add(row);
+            }
+        }
+        return new double[] {steps.get(0).get("loss").asDouble(), steps.get(steps.size() - 1).get("loss").asDouble()};
     }
 
     /** Trains a demo config briefly and checks the run and its adapter folder; returns the adapter folder. */
@@ -112,5 +117,31 @@ class PeftDemoTest {
         assertTrue(m.err().contains("model.layers.0.self_attn.q_proj.lora_A.weight has shape [16, 64], but the base"
                 + " model's model.layers.0.self_attn.q_proj.weight needs [16, 32]"), m.err());
         assertFalse(Files.exists(dir.resolve("never")));
+    }
+
+    @Test
+    void aLoraRunResumesFromTheAdapterInItsCheckpointExactly() throws Exception {
+        String[] common = {"train", "--train_config", dir.resolve("demo_lora.json").toString(), "--lora_dropout", "0",
+            "--lr_scheduler_type", "constant", "--log_interval", "1"};
+        CliRun straight = CliRun.of(concat(common, "--max_train_steps", "6", "--output_dir",
+                dir.resolve("straight").toString()));
+        assertEquals(0, straight.exitCode(), straight.err());
+        Path parts = dir.resolve("parts");
+        CliRun first = CliRun.of(concat(common, "--max_train_steps", "3", "--output_dir", parts.toString()));
+        assertEquals(0, first.exitCode(), first.err());
+        Path checkpoint = parts.resolve("checkpoint-3");
+        assertTrue(Files.isRegularFile(checkpoint.resolve("adapter/adapter_model.safetensors")), "adapter checkpoint");
+        assertFalse(Files.exists(checkpoint.resolve("model")), "a LoRA checkpoint does not copy the base");
+        CliRun rest = CliRun.of(concat(common, "--max_train_steps", "6", "--output_dir", parts.toString()));
+        assertEquals(0, rest.exitCode(), rest.err());
+        assertTrue(rest.out().contains("resume: " + checkpoint), rest.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("straight/final/adapter_model.safetensors")),
+                Files.readAllBytes(parts.resolve("final/adapter_model.safetensors")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

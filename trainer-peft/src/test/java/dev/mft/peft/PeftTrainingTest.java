@@ -19,7 +19,9 @@ import dev.mft.core.model.TensorLayout;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.optim.Parameter;
+import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.StepMetrics;
@@ -155,6 +157,35 @@ class PeftTrainingTest {
         }
     }
 
+    @Test
+    void bf16ComputeFollowsFp32AndLeavesNoCastsOnLongLivedManagers() throws Exception {
+        for (boolean quantized : new boolean[] {false, true}) {
+            try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+                ModelWeights w = ModelWeights.random(LLAMA, 6, 0.1, root, Device.cpu());
+                Nf4Weights nf4 = new Nf4Weights(root, Device.cpu());
+                if (quantized) {
+                    nf4.takeFrom(w);
+                }
+                LoraInit adapters = TestModels.randomAdapters(7, 0.1);
+                float[] fp32 = TestModels.logits(TestModels.model(LLAMA, w.tensors(), new LoraLinears(LORA,
+                        quantized ? nf4.linears() : FrozenLinears.dense(), adapters, root), root), root);
+                TorchDType bf16 = TorchDType.BFLOAT16;
+                LoraLinears lora = new LoraLinears(LORA, quantized ? nf4.linears(bf16) : FrozenLinears.dense(bf16),
+                        adapters, bf16, root);
+                LlamaModel model = new LlamaModel(LLAMA, w.tensors(), new RotaryEmbedding(root, LLAMA), lora,
+                        LlamaModel.Attention.SDPA, bf16);
+                // core's LlamaModel casts its own embedding, norm and head weights onto their long-lived manager in
+                // mixed precision (reported); count only arrays of the shapes the PEFT layers cast
+                int arrays = peftShapedArrays(root);
+                float[] half = TestModels.logits(model, root);
+                // bf16 keeps 8 bits of mantissa: logits agree to a few hundredths of their range
+                double diff = TestModels.maxAbsDiff(fp32, half);
+                assertTrue(diff < 0.03 * TestModels.maxAbs(fp32), "bf16 vs fp32 logits differ by " + diff);
+                assertEquals(arrays, peftShapedArrays(root), "per-use casts must live and die with the step");
+            }
+        }
+    }
+
     private static TrainingData fixed(TokenBatch b) {
         return new TrainingData() {
             @Override
@@ -177,11 +208,25 @@ class PeftTrainingTest {
 
     /** Arrays held by a manager and all its sub-managers (BaseNDManager keeps them in a private map). */
     private static int managedArrays(NDManager manager) throws Exception {
+        return managedArrays(manager, a -> true);
+    }
+
+    /** Matrices other than the embedding / head ([vocab, hidden]): projection weights and adapters. */
+    private static int peftShapedArrays(NDManager manager) throws Exception {
+        return managedArrays(manager, a -> a.getShape().dimension() == 2 && a.getShape().get(0) != TestModels.VOCAB);
+    }
+
+    private static int managedArrays(NDManager manager, java.util.function.Predicate<NDArray> counted)
+            throws Exception {
         java.lang.reflect.Field f = ai.djl.ndarray.BaseNDManager.class.getDeclaredField("resources");
         f.setAccessible(true);
         int n = 0;
         for (Object r : ((Map<?, ?>) f.get(manager)).values()) {
-            n += r instanceof NDManager sub ? 1 + managedArrays(sub) : 1;
+            if (r instanceof NDManager sub) {
+                n += 1 + managedArrays(sub, counted);
+            } else if (!(r instanceof NDArray a) || counted.test(a)) {
+                n++;
+            }
         }
         return n;
     }
