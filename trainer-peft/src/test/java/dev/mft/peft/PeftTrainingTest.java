@@ -28,7 +28,6 @@ import dev.mft.core.train.StepMetrics;
 import dev.mft.core.train.TokenBatch;
 import dev.mft.core.train.Trainer;
 import dev.mft.core.train.TrainerSettings;
-import dev.mft.core.train.TrainingData;
 import dev.mft.peft.lora.LoraConfig;
 import dev.mft.peft.lora.LoraInit;
 import dev.mft.peft.lora.LoraLinears;
@@ -145,7 +144,7 @@ class PeftTrainingTest {
                 int steps = 30;
                 new Trainer(model, adam, new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, steps),
                         new TrainerSettings(steps, steps, 1, 1.0, 1), metrics::add, root, Device.cpu())
-                        .train(fixed(TestModels.batch()));
+                        .train(TestModels.fixed(TestModels.batch()));
                 Autograd.noGrad(); // the trainer turned grad mode on in this thread; back off for other tests
                 double first = metrics.get(0).loss();
                 double last = metrics.get(steps - 1).loss();
@@ -184,20 +183,6 @@ class PeftTrainingTest {
                 assertEquals(arrays, peftShapedArrays(root), "per-use casts must live and die with the step");
             }
         }
-    }
-
-    private static TrainingData fixed(TokenBatch b) {
-        return new TrainingData() {
-            @Override
-            public int batchesPerEpoch() {
-                return 1;
-            }
-
-            @Override
-            public List<TokenBatch> epoch(int epoch) {
-                return List.of(b);
-            }
-        };
     }
 
     private static Map<String, float[]> snapshot(Map<String, NDArray> tensors) {

@@ -12,8 +12,10 @@ import dev.mft.core.model.ModelConfig;
 import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
+import dev.mft.core.train.TrainingData;
 import dev.mft.peft.lora.LoraInit;
 import dev.mft.peft.lora.LoraWeights;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -112,5 +114,20 @@ public final class TestModels {
             m = Math.max(m, Math.abs(v));
         }
         return m;
+    }
+
+    /** Training data that is the same single batch in every epoch. */
+    public static TrainingData fixed(TokenBatch b) {
+        return new TrainingData() {
+            @Override
+            public int batchesPerEpoch() {
+                return 1;
+            }
+
+            @Override
+            public List<TokenBatch> epoch(int epoch) {
+                return List.of(b);
+            }
+        };
     }
 }

@@ -23,6 +23,7 @@ import dev.mft.core.train.Trainer;
 import dev.mft.core.train.TrainerSettings;
 import dev.mft.core.train.TrainingData;
 import dev.mft.peft.FrozenLinears;
+import dev.mft.peft.TestModels;
 import dev.mft.peft.lora.LoraConfig;
 import dev.mft.peft.lora.LoraInit;
 import dev.mft.peft.lora.LoraLinears;
@@ -203,18 +204,7 @@ public final class PeftBench {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rng.nextInt(vocab);
         }
-        TokenBatch b = TokenBatch.unpadded(rows, cols, ids, ids.clone());
-        return new TrainingData() {
-            @Override
-            public int batchesPerEpoch() {
-                return 1;
-            }
-
-            @Override
-            public List<TokenBatch> epoch(int epoch) {
-                return List.of(b);
-            }
-        };
+        return TestModels.fixed(TokenBatch.unpadded(rows, cols, ids, ids.clone()));
     }
 
     private static double loadAverage() {
