@@ -7,7 +7,8 @@
 #   scripts/bench/peft.sh [key=value ...]
 #
 # Keys (defaults): hidden=768 layers=12 heads=12 ffn=2048 vocab=32000 (134M parameters), batch=4 seq=128, rank=16
-# (alpha 2r, every projection), warmup=2 steps=5 (median of these), threads=2, parts=memory,full,lora,qlora.
+# (alpha 2r, every projection), warmup=2 steps=5 (median of these), threads=2, parts=memory,full,lora,qlora
+# (in that order; repeat them, e.g. parts=full,lora,qlora,full,lora,qlora, to spread a busy machine over all).
 # The step times share the machine with whatever else runs: each line records the 1-minute load average.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -87,6 +87,15 @@ class PeftDemoTest {
         double mergedLoss = loss(CliRun.of("eval", "--train_config", config, "--pretrained_model_path",
                 merged.toString()));
         assertEquals(withAdapter, mergedLoss, 1e-5 * withAdapter);
+
+        // greedy decoding through the adapter and through the merged model picks the same tokens
+        String[] prompt = {"--prompt", "What is 3 plus 4?", "--max_new_tokens", "12", "--device", "cpu"};
+        CliRun viaAdapter = CliRun.of(concat(new String[] {"generate", "--model", dir.resolve("demo/model").toString(),
+            "--adapter", adapter.toString()}, prompt));
+        CliRun viaMerged = CliRun.of(concat(new String[] {"generate", "--model", merged.toString()}, prompt));
+        assertEquals(0, viaAdapter.exitCode(), viaAdapter.err());
+        assertFalse(viaAdapter.out().isBlank(), "a reply is printed");
+        assertEquals(viaMerged.out(), viaAdapter.out());
     }
 
     @Test

@@ -61,14 +61,12 @@ public final class PeftBench {
         TorchRuntime.start();
         TorchRuntime.setThreads(Integer.parseInt(o.get("threads")));
         ModelConfig config = config(o);
-        List<String> parts = Arrays.asList(o.get("parts").split(","));
-        if (parts.contains("memory")) {
-            System.out.println(memory(config));
-        }
-        for (String method : List.of("full", "lora", "qlora")) {
-            if (parts.contains(method)) {
-                System.out.println(steps(config, method, o));
+        // parts run in the order given and may repeat (full,lora,qlora,full,... spreads a busy machine's slow phases)
+        for (String part : o.get("parts").split(",")) {
+            if (!List.of("memory", "full", "lora", "qlora").contains(part)) {
+                throw new IllegalArgumentException("parts are memory, full, lora, qlora; got " + part);
             }
+            System.out.println(part.equals("memory") ? memory(config) : steps(config, part, o));
         }
     }
 
