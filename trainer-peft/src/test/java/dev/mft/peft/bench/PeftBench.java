@@ -148,6 +148,9 @@ public final class PeftBench {
         int warmup = Integer.parseInt(o.get("warmup"));
         int measured = Integer.parseInt(o.get("steps"));
         int rank = Integer.parseInt(o.get("rank"));
+        if (warmup < 1 || measured < 1) {
+            throw new IllegalArgumentException("need warmup >= 1 (the first step's time includes setup) and steps >= 1");
+        }
         ObjectNode r = JSON.createObjectNode();
         r.put("bench", "peft-step");
         r.put("method", method);
@@ -177,23 +180,38 @@ public final class PeftBench {
             AdamW adam = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.0), root);
             int total = warmup + measured;
             List<Double> elapsed = new ArrayList<>();
+            List<Double> cpu = new ArrayList<>();
             new Trainer(model, adam, new LrSchedule(LrSchedule.Type.CONSTANT, 1e-4, 0, 0, total),
-                    new TrainerSettings(total, total, 1, 1.0, 1), (StepMetrics m) -> elapsed.add(m.elapsedSeconds()),
-                    root, Device.cpu()).train(fixed(batch, seq, config.vocabSize()));
+                    new TrainerSettings(total, total, 1, 1.0, 1), (StepMetrics m) -> {
+                        elapsed.add(m.elapsedSeconds());
+                        cpu.add(processCpuSeconds());
+                    }, root, Device.cpu()).train(fixed(batch, seq, config.vocabSize()));
             Autograd.noGrad(); // the trainer turned grad mode on for this thread
-            double[] times = new double[measured];
-            for (int i = 0; i < measured; i++) {
-                times[i] = elapsed.get(warmup + i) - elapsed.get(warmup + i - 1);
-            }
-            Arrays.sort(times);
-            double median = times[measured / 2];
-            r.put("median_step_s", median);
-            r.put("min_step_s", times[0]);
-            r.put("max_step_s", times[measured - 1]);
-            r.put("tokens_per_s", batch * seq / median);
+            double[] wall = perStep(elapsed, warmup, measured);
+            r.put("median_step_s", wall[measured / 2]);
+            r.put("min_step_s", wall[0]);
+            r.put("max_step_s", wall[measured - 1]);
+            r.put("tokens_per_s", batch * seq / wall[measured / 2]);
+            // CPU seconds the process spent per step: on a shared machine this moves far less than wall time
+            r.put("median_step_cpu_s", perStep(cpu, warmup, measured)[measured / 2]);
             r.put("load_avg_1m", loadAverage());
         }
         return r.toString();
+    }
+
+    /** Sorted differences between consecutive cumulative values, over the measured steps. */
+    private static double[] perStep(List<Double> cumulative, int warmup, int measured) {
+        double[] out = new double[measured];
+        for (int i = 0; i < measured; i++) {
+            out[i] = cumulative.get(warmup + i) - cumulative.get(warmup + i - 1);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private static TrainingData fixed(int rows, int cols, int vocab) {
