@@ -6,6 +6,7 @@ import dev.mft.cli.command.DoctorCommand;
 import dev.mft.cli.command.EvalCommand;
 import dev.mft.cli.command.GenerateCommand;
 import dev.mft.cli.command.InitModelCommand;
+import dev.mft.cli.command.MergeAdapterCommand;
 import dev.mft.cli.command.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,11 +18,13 @@ import picocli.CommandLine.Command;
             "  mft init-model --config demo-tiny --tokenizer configs/demo-tokenizer --output work/demo-model",
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
-            "  mft eval --train_config x.json"},
+            "  mft eval --train_config x.json [--adapter output_dir/final]",
+            "  mft merge-adapter --base_model_or_path M --adaptor_path output_dir/final --merged_output_path merged"},
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
             GenerateCommand.class,
+            MergeAdapterCommand.class,
             InitModelCommand.class,
             DemoSetupCommand.class,
             DoctorCommand.class,

@@ -65,10 +65,11 @@ class BadInputTest {
     @Test
     void unsupportedSettingIsRefusedNotIgnored() throws Exception {
         Files.createDirectories(dir.resolve("model"));
-        CliRun r = CliRun.of("train", "--train_config", config("{" + REQUIRED + ", \"peft_type\": \"lora\"}")
-                .toString());
+        CliRun r = CliRun.of("train", "--train_config", config("{" + REQUIRED + ", \"peft_type\": \"lora\","
+                + " \"quantization\": \"8bit\"}").toString());
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("peft_type \"lora\"") && r.err().contains("\"peft_type\": null"), r.err());
+        assertTrue(r.err().contains("quantization \"8bit\"") && r.err().contains("\"quantization\": \"4bit\""),
+                r.err());
     }
 
     @Test

@@ -9,9 +9,17 @@ import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.RotaryEmbedding;
+import dev.mft.core.model.WeightInterceptor;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.data.template.RoleMarkers;
 import dev.mft.data.tokenize.HfTokenizer;
+import dev.mft.peft.FrozenLinears;
+import dev.mft.peft.io.AdapterCompatibility;
+import dev.mft.peft.io.AdapterFiles;
+import dev.mft.peft.io.LoadedAdapter;
+import dev.mft.peft.lora.LoraInit;
+import dev.mft.peft.lora.LoraLinears;
+import dev.mft.peft.quant.Nf4Weights;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +37,7 @@ import picocli.CommandLine.Option;
             "The prompt is wrapped in the MFTCoder chat format used for training (<s>human ... <s>bot) unless --raw;",
             "decoding stops at the tokenizer's EOS token.", "",
             "Examples:", "  mft generate --model work/demo-out/final --prompt \"What is 3 plus 4?\"",
+            "  mft generate --model work/demo/model --adapter work/demo-lora-out/final --prompt \"What is 3 plus 4?\"",
             "  mft generate --model out/final --chat --temperature 0.7 --top_p 0.9"})
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "<dir>", description = "HF model folder.")
@@ -70,14 +79,26 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--adapter", paramLabel = "<dir>",
+            description = "A PEFT adapter folder (e.g. output_dir/final of a LoRA run) applied over --model.")
+    Path adapter;
+
+    @Option(names = "--nf4", description = "With --adapter: hold --model's projections as NF4, as QLoRA trained them.")
+    boolean nf4;
+
     @Override
     public Integer call() throws Exception {
         Device dev = TorchRuntime.device(device);
         RoleMarkers markers = RoleMarkers.MFTCODER;
+        if (nf4 && adapter == null) {
+            throw new IllegalArgumentException("--nf4 goes with --adapter (a QLoRA adapter over NF4 base weights)");
+        }
         try (HfTokenizer tok = HfTokenizer.load(model); NDManager root = NDManager.newBaseManager(dev);
-                ModelWeights w = ModelCheckpoints.load(model, root, dev)) {
+                Nf4Weights quantized = new Nf4Weights(root, dev);
+                ModelWeights w = ModelCheckpoints.load(model, root, dev, nf4 ? quantized : WeightInterceptor.NONE)) {
             LlamaModel m = new LlamaModel(w.config(), w.tensors(), new RotaryEmbedding(root, w.config()),
-                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+                    adapter == null ? LinearFactory.dense() : adapterLinears(w, quantized, root, dev),
+                    LlamaModel.Attention.SDPA);
             Generator g = new Generator(m, root, dev);
             Sampling sampling = new Sampling(maxNewTokens, temperature, topP, seed,
                     Set.of(tok.specialTokens().eos().id()));
@@ -101,6 +122,14 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private LinearFactory adapterLinears(ModelWeights w, Nf4Weights quantized, NDManager root, Device dev)
+            throws java.io.IOException {
+        LoadedAdapter a = AdapterFiles.load(adapter, root, dev); // copied into the layers; freed with root
+        AdapterCompatibility.check(a, w.config());
+        return new LoraLinears(a.config(), nf4 ? quantized.linears() : FrozenLinears.dense(),
+                LoraInit.from(a.weights()), root);
     }
 
     /** Generates one reply, printing it as it grows, and appends the turn to {@code history}. */

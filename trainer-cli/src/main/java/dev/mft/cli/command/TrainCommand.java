@@ -1,6 +1,6 @@
 package dev.mft.cli.command;
 
-import dev.mft.cli.recipe.FullFineTune;
+import dev.mft.cli.recipe.FineTune;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -10,11 +10,14 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code mft train}: fine-tune the configured model on the configured data. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Fine-tune a HF Llama-family model (full parameters, one device) on MFTCoder chat_rounds data.",
+        description = {"Fine-tune a HF Llama-family model (full parameters, LoRA or QLoRA; one device) on MFTCoder"
+            + " chat_rounds data.",
             "Any config key can be overridden on the command line as --key value (or --key=value).",
-            "Writes output_dir/metrics.jsonl (one JSON line per logged step) and output_dir/final/ (a HF model folder).",
+            "Writes output_dir/metrics.jsonl (one JSON line per logged step) and output_dir/final/: a HF model folder,"
+            + " or with peft_type lora/qlora a PEFT adapter folder (adapter_config.json + adapter_model.safetensors).",
             "", "Examples:", "  mft train --train_config configs/demo.json",
-            "  mft train --train_config x.json --learning_rate 1e-4 --max_train_steps 100"})
+            "  mft train --train_config x.json --learning_rate 1e-4 --max_train_steps 100",
+            "  mft train --train_config configs/demo_qlora.json"})
 public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainConfigOptions config;
@@ -24,7 +27,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FullFineTune.run(config.load(overrides), System.out);
+        FineTune.run(config.load(overrides), System.out);
         return 0;
     }
 }

@@ -106,7 +106,7 @@ public final class ConfigKeys {
             ConfigKey.of(LOSS, "coba_sample_valid_num", INT, "1", "coba: validation batches sampled per update."),
             // PEFT
             ConfigKey.of(PEFT, "peft_type", STRING, "null",
-                            "lora or qlora; null = full fine-tuning (MFTCoder's default is qlora).")
+                            "lora, or qlora (LoRA over NF4 base weights); null = full fine-tuning (MFTCoder's default is qlora).")
                     .withChoices(ConfigChoice.names(PeftConfig.PeftMethod.class))
                     .withAliases(new Alias("q_lora", BOOL, ConfigKeys::qLora, "true -> \"qlora\"", "true"))
                     .withExample("\"lora\""),
@@ -118,6 +118,8 @@ public final class ConfigKeys {
                     .withAliases(Alias.rename("lora_r", INT)),
             ConfigKey.of(PEFT, "lora_alpha", INT, "32", "LoRA scaling numerator: scaling = lora_alpha / lora_rank."),
             ConfigKey.of(PEFT, "lora_dropout", DOUBLE, "0.05", "Dropout on the LoRA input, in [0, 1)."),
+            ConfigKey.of(PEFT, "use_rslora", BOOL, "false",
+                    "Rank-stabilized LoRA: scale the adapter by lora_alpha / sqrt(lora_rank) instead of / lora_rank."),
             ConfigKey.of(PEFT, "target_modules", NAMES_OR_STRING, "null",
                             "Layers that get adapters: a list of names, \"all-linear\", or a regex over full module "
                                     + "names; null = the model family's default.")

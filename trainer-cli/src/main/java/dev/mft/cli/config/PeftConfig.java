@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param loraRank adapter rank r
  * @param loraAlpha adapter scaling numerator (scaling = alpha / r)
  * @param loraDropout dropout on the adapter input
+ * @param useRslora scaling alpha / sqrt(r) instead of alpha / r
  * @param targetModules the linear layers that get adapters
  */
 public record PeftConfig(
@@ -19,6 +20,7 @@ public record PeftConfig(
         int loraRank,
         int loraAlpha,
         double loraDropout,
+        boolean useRslora,
         TargetModules targetModules) {
 
     /** {@code peft_type}: null = full fine-tuning. */

@@ -48,6 +48,7 @@ final class TrainConfigBinder {
                         v.integer("lora_rank"),
                         v.integer("lora_alpha"),
                         v.number("lora_dropout"),
+                        v.bool("use_rslora"),
                         TargetModules.of(v.raw("target_modules"))),
                 new OptimConfig(
                         v.number("learning_rate"),

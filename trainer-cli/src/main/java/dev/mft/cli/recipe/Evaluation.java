@@ -5,14 +5,16 @@ import ai.djl.ndarray.NDManager;
 import dev.mft.cli.config.DataConfig;
 import dev.mft.cli.config.TrainConfig;
 import dev.mft.core.eval.Evaluator;
-import dev.mft.core.model.LinearFactory;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.RotaryEmbedding;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.data.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The loss of the configured model on the configured data, without training. */
 public final class Evaluation {
@@ -25,24 +27,35 @@ public final class Evaluation {
         }
     }
 
-    /** Evaluates over eval_data_paths when given, else over every example of data_paths (no split). */
-    public static Result run(TrainConfig c, PrintStream log) throws IOException {
-        Device device = FullFineTune.RuntimeSetup.start(c.runtime());
-        ModelSetup.requireModelFolder(c.model().pretrainedModelPath());
+    /**
+     * Evaluates over eval_data_paths when given, else over every example of data_paths (no split). With an adapter
+     * folder, the model is pretrained_model_path plus that adapter (over NF4 base weights when peft_type is qlora,
+     * as QLoRA trained it).
+     */
+    public static Result run(TrainConfig c, Path adapterDir, PrintStream log) throws IOException {
+        Device device = FineTune.RuntimeSetup.start(c.runtime());
+        Path modelDir = c.model().pretrainedModelPath();
+        ModelSetup.requireModelFolder(modelDir);
         DataConfig data = c.data();
         if (!data.evalDataPaths().isEmpty()) {
             data = new DataConfig(data.evalDataPaths(), data.evalDataPaths(), data.loadRawDataset(), data.dataSplit(),
                     data.shuffleBeforeSplit(), data.useRandomSampler(), data.paddingMode(), data.useDynamicPadding(),
                     data.tokenizeMode(), data.seqLength(), data.chatTemplate(), data.roleMarkers());
         }
-        try (HfTokenizer tokenizer = HfTokenizer.load(c.model().pretrainedModelPath());
-                NDManager root = NDManager.newBaseManager(device)) {
+        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+                NDManager root = NDManager.newBaseManager(device);
+                Tuning tuning = adapterDir == null ? new FullTuning(Optional.empty())
+                        : LoraTuning.fromAdapter(c, adapterDir, root, device)) {
             PreparedData prepared = PreparedData.prepare(data, tokenizer, c.runtime().seed(), false, log);
             BatchedData batches = new BatchedData(prepared.train(), tokenizer.specialTokens().pad().id(),
                     data.seqLength(), true, c.schedule().perDeviceEvalBatchSize(), c.runtime().seed(), false);
-            try (ModelWeights weights = ModelSetup.load(c, c.model().pretrainedModelPath(), tokenizer, root, device, log)) {
+            try (ModelWeights weights = tuning.load(c, tokenizer, root, device, log)) {
                 LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
-                        new RotaryEmbedding(root, weights.config()), LinearFactory.dense(), ModelSetup.attention(c));
+                        new RotaryEmbedding(root, weights.config()), tuning.linears(TorchDType.FLOAT32),
+                        ModelSetup.attention(c));
+                if (adapterDir != null) {
+                    log.println(tuning.describe(weights));
+                }
                 Evaluator.Result r = Evaluator.evaluate(model, batches.epoch(0), root, device);
                 return new Result(r.loss(), r.tokens());
             }

@@ -7,6 +7,7 @@ import dev.mft.cli.config.TrainConfig;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
+import dev.mft.core.model.WeightInterceptor;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.data.tokenize.HfTokenizer;
 import java.io.IOException;
@@ -19,12 +20,15 @@ import java.nio.file.Path;
 final class ModelSetup {
     private ModelSetup() {}
 
-    /** Loads the weights of {@code dir} (the base model, or a checkpoint's model folder). */
+    /**
+     * Loads the weights of {@code dir} (the base model, or a checkpoint's model folder); {@code interceptor} takes
+     * over tensors as they load (QLoRA quantizes the projections there), and those are then absent from the result.
+     */
     static ModelWeights load(TrainConfig c, Path dir, HfTokenizer tokenizer, NDManager root, Device device,
-            PrintStream out) throws IOException {
+            WeightInterceptor interceptor, PrintStream out) throws IOException {
         requireModelFolder(dir);
         long start = System.nanoTime();
-        ModelWeights w = ModelCheckpoints.load(dir, root, device);
+        ModelWeights w = ModelCheckpoints.load(dir, root, device, interceptor);
         if (!w.config().modelType().equals(c.model().modelType())) {
             w.close();
             throw new IllegalArgumentException("model_type \"" + c.model().modelType() + "\" in the train config, but "
@@ -35,7 +39,7 @@ final class ModelSetup {
             throw new IllegalArgumentException("the tokenizer in " + dir + " has " + tokenizer.vocabSize()
                     + " ids but the model's vocab_size is " + w.config().vocabSize());
         }
-        out.printf("model: %s, %,d parameters, loaded in %.1f s%n", dir, w.parameterCount(),
+        out.printf("model: %s, %,d fp32 parameters, loaded in %.1f s%n", dir, w.parameterCount(),
                 (System.nanoTime() - start) / 1e9);
         return w;
     }

@@ -16,9 +16,16 @@ final class Unsupported {
 
     static void check(TrainConfig c) {
         List<String> problems = new ArrayList<>();
-        if (c.peft().method() != PeftConfig.PeftMethod.FULL) {
-            problems.add("peft_type \"" + c.peft().method().configName() + "\": LoRA/QLoRA are not available in this"
-                    + " version; set \"peft_type\": null for full fine-tuning");
+        if (c.peft().quantization() == PeftConfig.Quantization.EIGHT_BIT) {
+            problems.add("quantization \"8bit\": 8-bit base weights are not available; use \"peft_type\": \"qlora\""
+                    + " with \"quantization\": \"4bit\" (NF4), or \"quantization\": null");
+        }
+        if (c.peft().method() != PeftConfig.PeftMethod.FULL && c.model().gradientCheckpointing()
+                && c.peft().loraDropout() > 0) {
+            // the checkpointed first pass runs without a graph, so without dropout, and the recompute draws new masks
+            problems.add("gradient_checkpointing true with lora_dropout " + c.peft().loraDropout() + ": recomputed"
+                    + " layers would not see the dropout masks of the first pass; set \"lora_dropout\": 0 or"
+                    + " \"gradient_checkpointing\": false");
         }
         if (c.data().paddingMode() != DataConfig.PaddingMode.PADDING) {
             problems.add("padding_mode \"pack\": not available in this version; use \"padding\"");

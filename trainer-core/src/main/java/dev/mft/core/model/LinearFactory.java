@@ -10,14 +10,21 @@ import dev.mft.core.tensor.TorchShim;
 public interface LinearFactory {
     /**
      * @param module HF module name, e.g. {@code model.layers.0.self_attn.q_proj}
-     * @param weight [out, in]
+     * @param weight [out, in], or null when a {@link WeightInterceptor} took it over at load (then this factory
+     *     must be the one holding it, e.g. as NF4)
      * @param bias [out] or null
      */
     LinearLayer create(String module, NDArray weight, NDArray bias);
 
     /** Plain dense layers over the given weights, computing in fp32. */
     static LinearFactory dense() {
-        return (module, weight, bias) -> x -> Ops.linear(x, weight, bias);
+        return (module, weight, bias) -> {
+            if (weight == null) {
+                throw new IllegalStateException("no weight for linear module " + module + ": it was taken over at load"
+                        + " (quantized?), so the model must be built with the LinearFactory that holds it");
+            }
+            return x -> Ops.linear(x, weight, bias);
+        };
     }
 
     /** Dense layers computing in {@code compute}: the fp32 weights are cast per use (differentiably). */

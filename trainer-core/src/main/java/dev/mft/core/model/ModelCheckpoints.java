@@ -4,25 +4,19 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.jna.Pointer;
 import dev.mft.core.io.AtomicFiles;
-import dev.mft.core.io.ByteChannels;
-import dev.mft.core.safetensors.SafetensorsDType;
+import dev.mft.core.io.AtomicFolders;
 import dev.mft.core.safetensors.ShardedCheckpoint;
 import dev.mft.core.safetensors.ShardedCheckpointWriter;
 import dev.mft.core.safetensors.TensorEntry;
 import dev.mft.core.safetensors.TensorInfo;
 import dev.mft.core.tensor.TorchDType;
-import dev.mft.core.tensor.TorchShim;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -37,11 +31,19 @@ public final class ModelCheckpoints {
 
     /** Reads config.json and the safetensors weights of {@code dir} onto {@code device} as fp32. */
     public static ModelWeights load(Path dir, NDManager parent, Device device) throws IOException {
+        return load(dir, parent, device, WeightInterceptor.NONE);
+    }
+
+    /**
+     * Like {@link #load(Path, NDManager, Device)}, but offers each tensor to {@code interceptor} first; the tensors it
+     * takes are left out of the returned weights (see {@link WeightInterceptor}).
+     */
+    public static ModelWeights load(Path dir, NDManager parent, Device device, WeightInterceptor interceptor)
+            throws IOException {
         ModelConfig config = ModelConfig.read(dir);
         Map<String, long[]> expected = TensorLayout.expected(config);
         NDManager m = parent.newSubManager(device);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
-        TorchShim shim = TorchShim.get();
         try (ShardedCheckpoint ckpt = ShardedCheckpoint.open(dir)) {
             checkNames(dir, ckpt.names(), expected, config);
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -52,14 +54,11 @@ public final class ModelCheckpoints {
                             + "' has shape " + Arrays.toString(info.shape()) + ", but config.json implies "
                             + Arrays.toString(e.getValue()));
                 }
-                try (NDManager scratch = m.newSubManager()) {
-                    NDArray mapped = shim.fromBuffer(scratch, ckpt.data(name), 0, torchDType(info, ckpt, name),
-                            info.shape()); // zero-copy view of the mapped file
-                    NDArray f32 = info.dtype() == SafetensorsDType.F32 ? mapped.duplicate()
-                            : shim.cast(mapped, TorchDType.FLOAT32); // a fresh fp32 copy
-                    NDArray onDevice = device.equals(f32.getDevice()) ? f32 : f32.toDevice(device, false);
-                    onDevice.attach(m);
-                    tensors.put(name, onDevice);
+                NDArray f32 = StoredTensors.toFp32(m, ckpt.data(name), info, device, ckpt.fileOf(name).path());
+                if (interceptor.take(name, f32)) {
+                    f32.close(); // taken over (e.g. quantized): no fp32 copy stays
+                } else {
+                    tensors.put(name, f32);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -67,22 +66,6 @@ public final class ModelCheckpoints {
             throw e;
         }
         return new ModelWeights(config, m, tensors);
-    }
-
-    private static TorchDType torchDType(TensorInfo info, ShardedCheckpoint ckpt, String name) {
-        switch (info.dtype()) {
-            case F32:
-                return TorchDType.FLOAT32;
-            case F16:
-                return TorchDType.FLOAT16;
-            case BF16:
-                return TorchDType.BFLOAT16;
-            case F64:
-                return TorchDType.FLOAT64;
-            default:
-                throw new CheckpointMismatchException(ckpt.fileOf(name).path() + ": tensor '" + name + "' is "
-                        + info.dtype() + "; model weights must be F32, F16, BF16 or F64");
-        }
     }
 
     private static void checkNames(Path dir, List<String> present, Map<String, long[]> expected,
@@ -116,86 +99,18 @@ public final class ModelCheckpoints {
      */
     public static void save(ModelWeights weights, Path dir, String dtype, long maxShardBytes, List<Path> extraFiles)
             throws IOException {
-        TorchDType target = saveDType(dtype);
-        Path parent = dir.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".tmp-");
-        try (NDManager scratch = weights.manager().newSubManager(ai.djl.Device.cpu())) {
-            List<TensorEntry> entries = new ArrayList<>();
-            for (Map.Entry<String, NDArray> e : weights.tensors().entrySet()) {
-                entries.add(TensorEntry.streamed(e.getKey(), safetensorsDType(target),
-                        e.getValue().getShape().getShape(), out -> writeTensor(e.getValue(), target, scratch, out)));
-            }
-            ShardedCheckpointWriter.write(tmp, entries, Map.of("format", "pt"), maxShardBytes);
-            AtomicFiles.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(weights.config().jsonForSave(dtype)));
-            for (Path f : extraFiles) {
-                Files.copy(f, tmp.resolve(f.getFileName().toString()));
-            }
-            replaceFolder(tmp, dir);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e;
-        }
-    }
-
-    private static void writeTensor(NDArray tensor, TorchDType target, NDManager scratch,
-            java.nio.channels.WritableByteChannel out) throws IOException {
-        try (NDManager local = scratch.newSubManager()) {
-            NDArray cpu = tensor.getDevice().equals(ai.djl.Device.cpu()) ? tensor : tensor.toDevice(ai.djl.Device.cpu(),
-                    false);
-            if (cpu != tensor) {
-                cpu.attach(local);
-            }
-            NDArray converted = TorchShim.get().cast(cpu, target);
-            converted.attach(local);
-            NDArray contiguous = converted.duplicate(); // dense row-major copy we can read by pointer
-            contiguous.attach(local);
-            long bytes = contiguous.size() * target.byteSize();
-            ByteBuffer view = new Pointer(TorchShim.get().dataPointer(contiguous)).getByteBuffer(0, bytes);
-            ByteChannels.writeFully(out, view);
-        }
-    }
-
-    private static TorchDType saveDType(String dtype) {
-        switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "float32":
-                return TorchDType.FLOAT32;
-            case "float16":
-                return TorchDType.FLOAT16;
-            case "bfloat16":
-                return TorchDType.BFLOAT16;
-            default:
-                throw new IllegalArgumentException("save dtype must be float32, float16 or bfloat16; got " + dtype);
-        }
-    }
-
-    private static SafetensorsDType safetensorsDType(TorchDType t) {
-        return t == TorchDType.FLOAT32 ? SafetensorsDType.F32
-                : t == TorchDType.FLOAT16 ? SafetensorsDType.F16 : SafetensorsDType.BF16;
-    }
-
-    /** Puts {@code fresh} where {@code dir} is: the old folder is moved aside first and deleted after. */
-    private static void replaceFolder(Path fresh, Path dir) throws IOException {
-        Path old = null;
-        if (Files.exists(dir)) {
-            old = dir.resolveSibling(dir.getFileName() + ".old-" + System.nanoTime());
-            Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(fresh, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            deleteTree(old);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        TorchDType target = StoredTensors.saveDType(dtype);
+        try (NDManager scratch = weights.manager().newSubManager(Device.cpu())) {
+            AtomicFolders.write(dir, tmp -> {
+                List<TensorEntry> entries = new ArrayList<>();
+                for (Map.Entry<String, NDArray> e : weights.tensors().entrySet()) {
+                    entries.add(StoredTensors.entry(e.getKey(), e.getValue(), target, scratch));
+                }
+                ShardedCheckpointWriter.write(tmp, entries, Map.of("format", "pt"), maxShardBytes);
+                AtomicFiles.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(weights.config().jsonForSave(dtype)));
+                AtomicFolders.copyInto(tmp, extraFiles);
+            });
         }
     }
 }

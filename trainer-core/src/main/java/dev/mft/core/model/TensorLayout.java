@@ -1,6 +1,8 @@
 package dev.mft.core.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,6 +46,24 @@ public final class TensorLayout {
             m.put(LM_HEAD, new long[] {c.vocabSize(), h});
         }
         return m;
+    }
+
+    /** Names of the projections of one decoder layer, in model order (HF module-name suffixes). */
+    public static final List<String> LAYER_LINEARS = List.of("self_attn.q_proj", "self_attn.k_proj",
+            "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+
+    /**
+     * Full module names of every linear layer the model builds through its {@link LinearFactory}, e.g.
+     * {@code model.layers.0.self_attn.q_proj}; the output head is not among them.
+     */
+    public static List<String> linearModules(ModelConfig c) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            for (String s : LAYER_LINEARS) {
+                out.add(layer(i) + s);
+            }
+        }
+        return out;
     }
 
     private static void linear(Map<String, long[]> m, String name, long out, long in, boolean bias) {

@@ -19,6 +19,11 @@ public final class Autograd {
         JniUtils.setGradMode(true);
     }
 
+    /** Whether the calling thread records a graph (training) or not (evaluation, optimizer updates). */
+    public static boolean isRecording() {
+        return JniUtils.isGradMode();
+    }
+
     /** Grad mode off until closed, then back to what it was (optimizer updates, evaluation). */
     public static NoGrad noGrad() {
         boolean before = JniUtils.isGradMode();

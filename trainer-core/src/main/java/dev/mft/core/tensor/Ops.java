@@ -20,4 +20,9 @@ public final class Ops {
     public static NDArray embedding(NDArray ids, NDArray table) {
         return JniUtils.embedding((PtNDArray) ids, (PtNDArray) table, false);
     }
+
+    /** Training-mode dropout with libtorch's generator (seeded by {@link TorchRuntime#seed}); result on x's manager. */
+    public static NDArray dropout(NDArray x, double p) {
+        return JniUtils.dropout((PtNDArray) x, p, true);
+    }
 }

@@ -187,6 +187,16 @@ public final class TorchShim {
         return wrap(x, stack[0]);
     }
 
+    /**
+     * {@code aten::bucketize(x, boundaries, out_int32=true, right=false)}: for each element the index i with
+     * {@code boundaries[i-1] < x <= boundaries[i]} (the number of boundaries strictly below x), as int32.
+     */
+    public NDArray bucketize(NDArray x, NDArray sortedBoundaries) {
+        long[] stack = {newHandle(x), newHandle(sortedBoundaries), 1L, 0L};
+        dispatch("aten::bucketize", "Tensor", stack);
+        return wrap(x, stack[0]);
+    }
+
     private void dispatch(String op, String overload, long[] stack) {
         check(callDispatcher.invokeInt(new Object[] {op, overload, stack}), op + "." + overload);
     }

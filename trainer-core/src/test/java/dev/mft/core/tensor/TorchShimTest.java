@@ -40,6 +40,18 @@ class TorchShimTest {
     }
 
     @Test
+    void bucketizeCountsTheBoundariesStrictlyBelowEachValue() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray bounds = m.create(new float[] {-0.5f, 0f, 0.5f});
+            NDArray x = m.create(new float[] {-1f, -0.5f, -0.2f, 0f, 0.3f, 0.5f, 0.9f});
+            NDArray idx = TorchShim.get().bucketize(x, bounds);
+            assertEquals(DataType.INT32, idx.getDataType());
+            // a value equal to a boundary counts it as not below: ties fall to the lower bucket
+            assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2, 3}, idx.toIntArray());
+        }
+    }
+
+    @Test
     void dataPointerSeesWritesThroughTheTensor() {
         TorchShim shim = TorchShim.get();
         ByteBuffer buf = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);

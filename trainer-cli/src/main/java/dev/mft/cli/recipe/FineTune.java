@@ -8,16 +8,13 @@ import dev.mft.cli.report.LossCurvePlot;
 import dev.mft.core.checkpoint.CheckpointStore;
 import dev.mft.core.checkpoint.TrainerState;
 import dev.mft.core.eval.Evaluator;
-import dev.mft.core.model.LinearFactory;
 import dev.mft.core.model.LlamaModel;
-import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.optim.Parameter;
-import dev.mft.core.safetensors.ShardedCheckpointWriter;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.MetricsJsonl;
@@ -34,14 +31,16 @@ import java.util.Optional;
 import java.util.function.DoubleSupplier;
 
 /**
- * Full-parameter fine-tuning, one device: the whole recipe reads top to bottom. Setup builds, in dependency order,
- * the runtime (device, threads, seed), the tokenizer, the data (it needs the tokenizer), the model (its vocab must
- * cover the tokenizer; from the resume checkpoint when there is one), the optimizer and schedule (the schedule needs
- * the step count, which needs the data); then the loop runs, with evaluation and checkpoints between steps, and the
- * result is saved as a HF model folder at {@code output_dir/final}.
+ * Fine-tuning on one device (full parameters, LoRA or QLoRA: the {@link Tuning} says which); the whole recipe reads
+ * top to bottom. Setup builds, in dependency order, the runtime (device, threads, seed), the tokenizer, the data (it
+ * needs the tokenizer), the model (its vocab must cover the tokenizer; from the resume checkpoint when there is one;
+ * QLoRA quantizes the base while it loads), the trainable parameters (adapters exist once the model is built), the
+ * optimizer and schedule (the schedule needs the step count, which needs the data); then the loop runs, with
+ * evaluation and checkpoints between steps, and the result is saved at {@code output_dir/final}: a HF model folder,
+ * or a PEFT adapter folder.
  */
-public final class FullFineTune {
-    private FullFineTune() {}
+public final class FineTune {
+    private FineTune() {}
 
     /** Runs the recipe; returns the loss of the last step. */
     public static double run(TrainConfig c, PrintStream out) throws IOException {
@@ -55,7 +54,8 @@ public final class FullFineTune {
         Optional<Path> resume = ResumePoint.find(c.checkpoint(), store, out);
 
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
-                NDManager root = NDManager.newBaseManager(device)) {
+                NDManager root = NDManager.newBaseManager(device);
+                Tuning tuning = Tuning.forTraining(c, resume, root, device)) {
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
             int padId = tokenizer.specialTokens().pad().id();
@@ -63,15 +63,13 @@ public final class FullFineTune {
                     c.data().useDynamicPadding(), s.perDeviceTrainBatchSize(), c.runtime().seed(),
                     c.data().useRandomSampler());
 
-            // a resumed run continues from the checkpoint's fp32 weights, never from the base model
-            ModelWeights weights = resume.isPresent()
-                    ? ModelSetup.load(c, resume.get().resolve(ResumePoint.MODEL), tokenizer, root, device, out)
-                    : ModelSetup.load(c, modelDir, tokenizer, root, device, out);
-            List<Parameter> params = weights.trainAll();
+            ModelWeights weights = tuning.load(c, tokenizer, root, device, out);
             TorchDType compute = ModelSetup.computeDType(c);
             LlamaModel model = new LlamaModel(weights.config(), weights.tensors(),
-                    new RotaryEmbedding(root, weights.config()), LinearFactory.dense(compute), ModelSetup.attention(c),
+                    new RotaryEmbedding(root, weights.config()), tuning.linears(compute), ModelSetup.attention(c),
                     compute);
+            List<Parameter> params = tuning.trainable(weights);
+            out.println(tuning.describe(weights));
 
             TrainerSettings settings = new TrainerSettings(s.numTrainEpochs(), s.maxTrainSteps().orElse(0),
                     s.gradientAccumulationSteps(), c.optim().maxGradNorm(), c.logging().logInterval(),
@@ -110,8 +108,7 @@ public final class FullFineTune {
                 listener = new CheckpointingListener(store, c.checkpoint(), c.eval(), evaluate,
                         (step, loss) -> sinks.logEval(step, Map.of("eval_loss", loss)),
                         dir -> {
-                            ModelCheckpoints.save(weights, dir.resolve(ResumePoint.MODEL), "float32",
-                                    ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, List.of());
+                            tuning.saveCheckpoint(weights, dir);
                             optimizer.save(dir.resolve(ResumePoint.OPTIMIZER));
                             plot(metricsFile, outputDir, out);
                         }, GracefulStop.install(out), out);
@@ -122,8 +119,7 @@ public final class FullFineTune {
                         + " (auto_resume) or resume_from_checkpoint");
             } else {
                 Path finalDir = outputDir.resolve("final");
-                ModelCheckpoints.save(weights, finalDir, ModelSetup.saveDType(weights),
-                        ShardedCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, TokenizerFilesOf.model(modelDir));
+                tuning.saveFinal(weights, finalDir, TokenizerFilesOf.model(modelDir));
                 out.println("saved " + finalDir);
             }
             plot(metricsFile, outputDir, out);
