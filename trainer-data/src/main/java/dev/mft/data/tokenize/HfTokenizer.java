@@ -3,6 +3,7 @@ package dev.mft.data.tokenize;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.mft.data.template.TemplateTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,10 +24,14 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final SpecialTokens specialTokens;
     private final int vocabSize;
+    private final String chatTemplate;
+    private final List<String> addedTokens;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize,
+            List<String> addedTokens) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
+        this.addedTokens = List.copyOf(addedTokens);
         Path config = dir.resolve("tokenizer_config.json");
         if (texts.eos() == null) {
             throw new IllegalArgumentException(config + ": eos_token is missing or null; expected the"
@@ -36,10 +41,36 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         SpecialToken bos = texts.bos() == null ? null : resolve(texts.bos(), "bos_token", config);
         SpecialToken pad = texts.pad() == null ? eos : resolve(texts.pad(), "pad_token", config);
         this.specialTokens = new SpecialTokens(bos, eos, pad);
+        this.chatTemplate = TokenizerChatTemplate.read(config);
     }
 
     /** Loads {@code modelDir/tokenizer.json} and the special tokens of {@code modelDir/tokenizer_config.json}. */
     public static HfTokenizer load(Path modelDir) {
+        return loadFolder(modelDir, List.of());
+    }
+
+    /**
+     * Loads the tokenizer with {@code required} special tokens present: those that do not already encode to one id
+     * are added after the largest id (e.g. Yuan2's {@code <sep>}, {@code <eod>} for the yuan2 template). The model's
+     * vocab_size must then cover them.
+     */
+    public static HfTokenizer load(Path modelDir, List<String> required) {
+        HfTokenizer plain = loadFolder(modelDir, List.of());
+        List<String> missing = required.stream().filter(t -> plain.encode(t).length() != 1).toList();
+        if (missing.isEmpty()) {
+            return plain;
+        }
+        int firstId = plain.vocabSize();
+        plain.close();
+        Path copy = AddedSpecialTokens.copyWith(modelDir, missing, firstId);
+        try {
+            return loadFolder(copy, missing);
+        } finally {
+            AddedSpecialTokens.delete(copy);
+        }
+    }
+
+    private static HfTokenizer loadFolder(Path modelDir, List<String> added) {
         Path json = modelDir.resolve("tokenizer.json");
         Path config = modelDir.resolve("tokenizer_config.json");
         for (Path required : List.of(json, config)) {
@@ -63,7 +94,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             throw new UncheckedIOException("cannot load tokenizer " + json, e);
         }
         try {
-            return new HfTokenizer(djl, texts, modelDir, vocabSize);
+            return new HfTokenizer(djl, texts, modelDir, vocabSize, added);
         } catch (RuntimeException e) {
             djl.close();
             throw e;
@@ -90,6 +121,17 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     public SpecialTokens specialTokens() {
         return specialTokens;
+    }
+
+    /** The special tokens {@link #load(Path, List)} had to add (empty when the tokenizer had them all). */
+    public List<String> addedTokens() {
+        return addedTokens;
+    }
+
+    /** What chat templates need: BOS and EOS texts and the model's own Jinja chat_template (or null). */
+    public TemplateTokens templateTokens() {
+        return new TemplateTokens(specialTokens.bos() == null ? null : specialTokens.bos().text(),
+                specialTokens.eos().text(), chatTemplate);
     }
 
     /**
