@@ -25,6 +25,8 @@ public final class JsonRecords {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // a list element is followed by the next one, which the trailing-token check would refuse
+    private static final ObjectMapper LIST = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private JsonRecords() {}
 
@@ -95,7 +97,7 @@ public final class JsonRecords {
     }
 
     private static void readList(Path file, Consumer consumer) throws IOException {
-        try (JsonParser p = JSON.createParser(file.toFile())) {
+        try (JsonParser p = LIST.createParser(file.toFile())) {
             try {
                 p.nextToken(); // START_ARRAY, checked by startsWithBracket
                 JsonToken token;
@@ -105,7 +107,7 @@ public final class JsonRecords {
                                 BadDataKind.MALFORMED_JSON, "the JSON list ends without ']'; expected a complete list");
                     }
                     int line = p.currentTokenLocation().getLineNr();
-                    JsonNode record = JSON.readTree(p);
+                    JsonNode record = LIST.readTree(p);
                     consumer.accept(record, line);
                 }
                 if (p.nextToken() != null) {

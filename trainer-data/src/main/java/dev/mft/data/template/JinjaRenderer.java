@@ -22,6 +22,8 @@ import java.util.Map;
 final class JinjaRenderer {
 
     private static final Jinjava JINJA = create();
+    // Jinjava reports an exception thrown by a function without its message; the message is kept here instead
+    private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
 
     private JinjaRenderer() {}
 
@@ -50,7 +52,13 @@ final class JinjaRenderer {
         context.put("add_generation_prompt", false);
         context.put("bos_token", bosText == null ? "" : bosText);
         context.put("eos_token", eosText);
+        RAISED.remove();
         RenderResult result = JINJA.renderForResult(template, context);
+        String raised = RAISED.get();
+        RAISED.remove();
+        if (raised != null) {
+            throw new IllegalArgumentException("the chat_template raised: " + raised);
+        }
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new IllegalArgumentException("the chat_template failed at line " + error.getLineno() + ": "
@@ -62,6 +70,7 @@ final class JinjaRenderer {
 
     /** HF's {@code raise_exception}: the template refuses the conversation. */
     public static String raiseException(String message) {
+        RAISED.set(message);
         throw new IllegalArgumentException("the chat_template raised: " + message);
     }
 
