@@ -3,6 +3,7 @@ package dev.mft.data.tokenize;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.mft.data.io.ContentHash;
 import dev.mft.data.template.TemplateTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +27,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final int vocabSize;
     private final String chatTemplate;
     private final List<String> addedTokens;
+    private final String fingerprint;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize,
             List<String> addedTokens) {
@@ -42,6 +44,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         SpecialToken pad = texts.pad() == null ? eos : resolve(texts.pad(), "pad_token", config);
         this.specialTokens = new SpecialTokens(bos, eos, pad);
         this.chatTemplate = TokenizerChatTemplate.read(config);
+        this.fingerprint = new ContentHash().addFile(dir.resolve("tokenizer.json")).addFile(config).hex();
     }
 
     /** Loads {@code modelDir/tokenizer.json} and the special tokens of {@code modelDir/tokenizer_config.json}. */
@@ -121,6 +124,11 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     public SpecialTokens specialTokens() {
         return specialTokens;
+    }
+
+    /** SHA-256 of tokenizer.json (with any added tokens) and tokenizer_config.json: keys the dataset cache. */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     /** The special tokens {@link #load(Path, List)} had to add (empty when the tokenizer had them all). */
