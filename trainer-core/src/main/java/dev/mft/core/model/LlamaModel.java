@@ -69,6 +69,17 @@ public final class LlamaModel {
      * @return logits [B, T, V]
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition) {
+        return forward(inputIds, positionIds, maxPosition, null);
+    }
+
+    /**
+     * Logits for a batch whose rows may hold several packed samples.
+     *
+     * @param sampleIds [B, T] int64, the sample each position belongs to, or null for plain causal attention (one
+     *     sample per row); with it attention is causal AND within a sample (block-diagonal), so packed samples never
+     *     see each other
+     */
+    public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, NDArray sampleIds) {
         long b = inputIds.getShape().get(0);
         long t = inputIds.getShape().get(1);
         int hq = config.numAttentionHeads();
@@ -76,6 +87,7 @@ public final class LlamaModel {
         int d = config.headDim();
         double eps = config.rmsNormEps();
         NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
+        NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
         NDArray h = Ops.embedding(inputIds, embed); // [B, T, H]
         for (Block blk : blocks) {
             NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
@@ -84,7 +96,7 @@ public final class LlamaModel {
             NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
             q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
             k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
-            NDArray a = attend(q, k, v); // [B, Hq, T, D]
+            NDArray a = attend(q, k, v, allowed); // [B, Hq, T, D]
             a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
             h = h.add(blk.o.forward(a)); // residual
             x = rmsNorm(h, blk.postNorm, eps);
@@ -95,11 +107,15 @@ public final class LlamaModel {
         return Ops.linear(h, lmHead, null); // [B, T, V]
     }
 
-    private NDArray attend(NDArray q, NDArray k, NDArray v) {
+    /** Causal attention, restricted to {@code allowed} ([B, 1, T, T] bool, already causal) when not null. */
+    private NDArray attend(NDArray q, NDArray k, NDArray v, NDArray allowed) {
+        boolean gqa = config.groupSize() > 1;
         if (attention == Attention.SDPA) {
-            return TorchShim.get().scaledDotProductAttention(q, k, v, true, config.groupSize() > 1);
+            return allowed == null ? TorchShim.get().scaledDotProductAttention(q, k, v, true, gqa)
+                    : TorchShim.get().scaledDotProductAttention(q, k, v, allowed, false, gqa);
         }
-        return EagerAttention.causal(q, repeatKv(k), repeatKv(v));
+        return allowed == null ? EagerAttention.causal(q, repeatKv(k), repeatKv(v))
+                : EagerAttention.masked(q, repeatKv(k), repeatKv(v), allowed);
     }
 
     /** [B, Hkv, T, D] -> [B, Hq, T, D], each kv head serving groupSize consecutive query heads (HF repeat_kv). */

@@ -4,4 +4,7 @@ package dev.mft.core.train;
 @FunctionalInterface
 public interface MetricsSink {
     void log(StepMetrics metrics);
+
+    /** Receives an evaluation on the validation data (ignored unless a sink cares). */
+    default void logEval(EvalMetrics metrics) {}
 }
