@@ -31,11 +31,9 @@ public final class Evaluation {
         ModelSetup.requireModelFolder(c.model().pretrainedModelPath());
         DataConfig data = c.data();
         if (!data.evalDataPaths().isEmpty()) {
-            data = new DataConfig(data.evalDataPaths(), data.evalDataPaths(), data.loadRawDataset(), data.dataSplit(),
-                    data.shuffleBeforeSplit(), data.useRandomSampler(), data.paddingMode(), data.useDynamicPadding(),
-                    data.tokenizeMode(), data.seqLength(), data.chatTemplate(), data.roleMarkers());
+            data = data.withDataPaths(data.evalDataPaths());
         }
-        try (HfTokenizer tokenizer = HfTokenizer.load(c.model().pretrainedModelPath());
+        try (HfTokenizer tokenizer = PreparedData.tokenizer(data, c.model().pretrainedModelPath());
                 NDManager root = NDManager.newBaseManager(device)) {
             PreparedData prepared = PreparedData.prepare(data, tokenizer, c.runtime().seed(), false, log);
             BatchedData batches = new BatchedData(prepared.train(), tokenizer.specialTokens().pad().id(),

@@ -2,6 +2,7 @@ package dev.mft.cli.recipe;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.mft.cli.config.DataConfig;
 import dev.mft.cli.config.ScheduleConfig;
 import dev.mft.cli.config.TrainConfig;
 import dev.mft.core.model.LinearFactory;
@@ -15,6 +16,7 @@ import dev.mft.core.optim.Parameter;
 import dev.mft.core.safetensors.ShardedCheckpointWriter;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.MetricsJsonl;
+import dev.mft.core.train.MetricsSink;
 import dev.mft.core.train.Trainer;
 import dev.mft.core.train.TrainerSettings;
 import dev.mft.data.tokenize.HfTokenizer;
@@ -42,13 +44,14 @@ public final class FullFineTune {
         Path outputDir = c.checkpoint().outputDir();
         Files.createDirectories(outputDir);
 
-        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+        try (HfTokenizer tokenizer = PreparedData.tokenizer(c.data(), modelDir);
                 NDManager root = NDManager.newBaseManager(device)) {
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
-            BatchedData train = new BatchedData(data.train(), tokenizer.specialTokens().pad().id(),
-                    c.data().seqLength(), c.data().useDynamicPadding(), s.perDeviceTrainBatchSize(),
-                    c.runtime().seed(), c.data().useRandomSampler());
+            int padId = tokenizer.specialTokens().pad().id();
+            BatchedData train = new BatchedData(data.train(), padId, c.data().seqLength(),
+                    c.data().useDynamicPadding(), c.data().paddingMode() == DataConfig.PaddingMode.PACK,
+                    s.perDeviceTrainBatchSize(), c.runtime().seed(), c.data().useRandomSampler());
 
             ModelWeights weights = ModelSetup.load(c, tokenizer, root, device, out);
             List<Parameter> params = weights.trainAll();
@@ -69,10 +72,8 @@ public final class FullFineTune {
             double lastLoss;
             try (MetricsJsonl metrics = new MetricsJsonl(outputDir.resolve("metrics.jsonl"))) {
                 ConsoleProgress console = new ConsoleProgress(out);
-                Trainer trainer = new Trainer(model, optimizer, schedule, settings, m -> {
-                    metrics.log(m);
-                    console.log(m);
-                }, root, device);
+                Trainer trainer = new Trainer(model, optimizer, schedule, settings, MetricsSink.all(metrics, console),
+                        root, device, MultiTaskSetup.of(c, data, padId));
                 lastLoss = trainer.train(train);
             }
             Path finalDir = outputDir.resolve("final");

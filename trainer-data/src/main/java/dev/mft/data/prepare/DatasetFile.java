@@ -62,9 +62,11 @@ final class DatasetFile {
                 }
             }
             out.writeInt(data.skipped().size());
-            for (Map.Entry<BadDataKind, Integer> e : new EnumMap<>(data.skipped()).entrySet()) {
-                writeString(out, e.getKey().name());
-                out.writeInt(e.getValue());
+            for (BadDataKind kind : BadDataKind.values()) { // a fixed order: equal datasets give equal bytes
+                if (data.skipped().containsKey(kind)) {
+                    writeString(out, kind.name());
+                    out.writeInt(data.skipped().get(kind));
+                }
             }
             out.flush();
             CRC32 crc = new CRC32();

@@ -4,7 +4,6 @@ import dev.mft.data.read.BadDataKind;
 import dev.mft.data.tokenize.EncodeStats;
 import dev.mft.data.tokenize.TokenizedExample;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +18,7 @@ public record PreparedDataset(List<TaskExamples> tasks, Map<BadDataKind, Integer
 
     public PreparedDataset {
         tasks = List.copyOf(tasks);
-        skipped = skipped.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(skipped));
+        skipped = Map.copyOf(skipped);
     }
 
     public List<String> taskNames() {
@@ -59,7 +58,11 @@ public record PreparedDataset(List<TaskExamples> tasks, Map<BadDataKind, Integer
         }
         if (!skipped.isEmpty()) {
             List<String> parts = new ArrayList<>();
-            new EnumMap<>(skipped).forEach((kind, n) -> parts.add(n + " " + kind.label()));
+            for (BadDataKind kind : BadDataKind.values()) {
+                if (skipped.containsKey(kind)) {
+                    parts.add(skipped.get(kind) + " " + kind.label());
+                }
+            }
             lines.add("data: skipped bad records (on_bad_data \"skip\"): " + String.join(", ", parts));
         }
         if (fromCache) {
