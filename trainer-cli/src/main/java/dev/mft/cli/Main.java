@@ -1,5 +1,6 @@
 package dev.mft.cli;
 
+import dev.mft.cli.command.DataCommand;
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.EvalCommand;
 import dev.mft.cli.command.InitModelCommand;
@@ -14,9 +15,10 @@ import picocli.CommandLine.Command;
             "  mft init-model --config demo-tiny --tokenizer configs/demo-tokenizer --output work/demo-model",
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
-            "  mft eval --train_config x.json"},
-        subcommands = {TrainCommand.class, EvalCommand.class, InitModelCommand.class, DemoSetupCommand.class,
-            CommandLine.HelpCommand.class})
+            "  mft eval --train_config x.json",
+            "  mft data inspect --train_config x.json --limit 3"},
+        subcommands = {TrainCommand.class, EvalCommand.class, DataCommand.class, InitModelCommand.class,
+            DemoSetupCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
 
