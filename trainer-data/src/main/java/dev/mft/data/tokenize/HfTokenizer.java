@@ -1,8 +1,8 @@
 package dev.mft.data.tokenize;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import dev.mft.data.io.ContentHash;
 import dev.mft.data.template.TemplateTokens;
 import java.io.IOException;
@@ -152,16 +152,28 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     @Override
     public TokenEncoding encode(String text) {
-        return toTokenEncoding(text, tokenizer.encode(text, false, false));
+        return encodeBatch(List.of(text)).get(0);
     }
 
-    /** Encodes in parallel inside the native library. */
+    /**
+     * Encodes in parallel inside the native library. Only ids and character spans are fetched from each native
+     * encoding: DJL's {@code batchEncode} also copies tokens (one Java String per token), type, word and sequence
+     * ids and masks, which training never reads, and that copying costs about as much as the template, masks and
+     * batches together (docs/benchmarks.md).
+     */
     @Override
     public List<TokenEncoding> encodeBatch(List<String> texts) {
-        Encoding[] encodings = tokenizer.batchEncode(texts.toArray(new String[0]), false, false);
-        List<TokenEncoding> out = new ArrayList<>(encodings.length);
-        for (int i = 0; i < encodings.length; i++) {
-            out.add(toTokenEncoding(texts.get(i), encodings[i]));
+        long[] handles = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(new String[0]), false);
+        List<TokenEncoding> out = new ArrayList<>(handles.length);
+        try {
+            for (int i = 0; i < handles.length; i++) {
+                out.add(toTokenEncoding(texts.get(i), TokenizersLibrary.LIB.getTokenIds(handles[i]),
+                        TokenizersLibrary.LIB.getTokenCharSpans(handles[i])));
+            }
+        } finally {
+            for (long h : handles) {
+                TokenizersLibrary.LIB.deleteEncoding(h);
+            }
         }
         return out;
     }
@@ -180,9 +192,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         tokenizer.close();
     }
 
-    private static TokenEncoding toTokenEncoding(String text, Encoding encoding) {
-        long[] longIds = encoding.getIds();
-        CharSpan[] spans = encoding.getCharTokenSpans();
+    private static TokenEncoding toTokenEncoding(String text, long[] longIds, CharSpan[] spans) {
         int n = longIds.length;
         int[] ids = new int[n];
         int[] starts = new int[n];
