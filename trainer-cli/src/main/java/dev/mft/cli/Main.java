@@ -1,6 +1,7 @@
 package dev.mft.cli;
 
 import dev.mft.cli.bench.BenchStepCommand;
+import dev.mft.cli.command.DataCommand;
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.DoctorCommand;
 import dev.mft.cli.command.EvalCommand;
@@ -19,11 +20,13 @@ import picocli.CommandLine.Command;
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json [--adapter output_dir/final]",
+            "  mft data inspect --train_config x.json --limit 3",
             "  mft merge-adapter --base_model_or_path M --adaptor_path output_dir/final --merged_output_path merged"},
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
             GenerateCommand.class,
+            DataCommand.class,
             MergeAdapterCommand.class,
             InitModelCommand.class,
             DemoSetupCommand.class,

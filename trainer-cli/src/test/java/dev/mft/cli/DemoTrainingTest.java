@@ -33,10 +33,7 @@ class DemoTrainingTest {
     private static List<JsonNode> metrics(Path outDir) throws Exception {
         List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(outDir.resolve("metrics.jsonl"))) {
-            JsonNode row = new ObjectMapper().readTree(line);
-            if (row.has("loss")) { // training steps; evaluation lines carry eval_loss instead
-                rows.add(row);
-            }
+            rows.add(new ObjectMapper().readTree(line));
         }
         return rows;
     }
@@ -53,6 +50,11 @@ class DemoTrainingTest {
 
         List<JsonNode> ma = metrics(dir.resolve("out-a"));
         List<JsonNode> mb = metrics(dir.resolve("out-b"));
+        // the last line evaluates the validation split (evaluation_steps 100 > 48 steps: only at the end)
+        JsonNode eval = ma.remove(ma.size() - 1);
+        mb.remove(mb.size() - 1);
+        assertEquals(48, eval.get("step").asInt());
+        assertTrue(eval.get("eval_loss").asDouble() > 0, eval.toString());
         assertEquals(12, ma.size());
         for (String field : List.of("step", "epoch", "loss", "lr", "grad_norm", "tokens", "trained_tokens")) {
             assertTrue(ma.get(0).has(field), field);

@@ -27,4 +27,17 @@ public record Alias(String name, ValueType type, UnaryOperator<Object> toCanonic
     static Alias rename(String name, ValueType type) {
         return new Alias(name, type, UnaryOperator.identity(), "", null);
     }
+
+    /**
+     * One of several boolean flags that each choose a value of the key (FastChat's {@code efficient_loss},
+     * {@code last_response_loss}, {@code split_example_loss}): true sets the key to {@code choice}; false says
+     * "not this one", which the loader accepts only when another flag (or the key) makes the choice.
+     */
+    static Alias flag(String name, String choice) {
+        return new Alias(name, ValueType.BOOL, v -> (Boolean) v ? choice : new Not(choice),
+                "true -> \"" + choice + "\"", "true");
+    }
+
+    /** What a false {@link #flag} stands for: the key is anything but {@code value}. */
+    record Not(String value) {}
 }

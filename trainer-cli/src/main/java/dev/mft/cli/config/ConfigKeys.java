@@ -21,6 +21,7 @@ import static dev.mft.cli.config.ValueType.PATH_LIST;
 import static dev.mft.cli.config.ValueType.STRING;
 import static dev.mft.cli.config.ValueType.STRING_MAP;
 
+import dev.mft.data.template.TemplateName;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,8 +54,8 @@ public final class ConfigKeys {
                     "Recompute activations during backward to save memory."),
             // Data
             ConfigKey.required(DATA, "data_paths", PATH_LIST, "[\"data/code_exercises\", \"data/code_qa\"]",
-                            "One folder per task; every `**/*.jsonl` below it belongs to that task, named "
-                                    + "after the folder.")
+                            "One entry per task: a data file, or a folder whose `**/*.jsonl` and `**/*.json` files all "
+                                    + "belong to the task; the task is named after the entry's last path component.")
                     .withAliases(Alias.rename("data_path", PATH_LIST)),
             ConfigKey.of(DATA, "eval_data_paths", PATH_LIST, "null",
                             "Separate evaluation data, one folder per task; null = the validation share of "
@@ -78,12 +79,45 @@ public final class ConfigKeys {
                     .withChoices(ConfigChoice.names(DataConfig.TokenizeMode.class)),
             ConfigKey.of(DATA, "seq_length", INT, "4096", "Longest row in tokens.")
                     .withAliases(Alias.rename("model_max_length", INT)),
+            ConfigKey.of(DATA, "data_format", STRING, "\"auto\"",
+                            "Record shape of the data files; auto detects it per file (chat_rounds: mftcoder,"
+                                    + " conversations: fastchat, instruction/output: alpaca, prompt/answer and"
+                                    + " MFTCoder's other single-turn pairs: mftcoder).")
+                    .withChoices(List.of("auto", "mftcoder", "fastchat", "alpaca")),
             ConfigKey.of(DATA, "chat_template", STRING, "\"mftcoder\"",
-                    "Template that renders conversations; mftcoder is MFTCoder's default template."),
+                            "Template that renders conversations: a built-in one (mftcoder is MFTCoder's default, qwen"
+                                    + " is chatml with Qwen2.5's default system message, llama3.1 adds Llama 3.1's"
+                                    + " system header) or tokenizer, the model's own Jinja chat_template from"
+                                    + " tokenizer_config.json.")
+                    .withChoices(TemplateName.configNames()),
             ConfigKey.of(DATA, "role_markers", STRING_MAP, "null",
                             "Replaces the mftcoder template's three role markers; null = its own.")
                     .withExample("{\"system\": \"### System:\\n\", \"user\": \"### Instruction:\\n\", "
                             + "\"assistant\": \"### Response:\\n\"}"),
+            ConfigKey.of(DATA, "loss_mode", STRING, "\"efficient\"",
+                            "Which replies of a multi-turn conversation are trained: efficient, every reply;"
+                                    + " last_response, only the last; split_example, one example per reply (turns up"
+                                    + " to it, trained on it). FastChat's boolean flags are aliases: exactly one may"
+                                    + " be true.")
+                    .withChoices(List.of("efficient", "last_response", "split_example"))
+                    .withAliases(Alias.flag("efficient_loss", "efficient"),
+                            Alias.flag("last_response_loss", "last_response"),
+                            Alias.flag("split_example_loss", "split_example")),
+            ConfigKey.of(DATA, "truncation", STRING, "\"drop\"",
+                            "Examples longer than seq_length: drop them (MFTCoder), or keep their last (left) or"
+                                    + " first (right) seq_length tokens; either way they are counted and reported.")
+                    .withChoices(List.of("drop", "left", "right")),
+            ConfigKey.of(DATA, "on_bad_data", STRING, "\"fail\"",
+                            "A malformed JSON line, unknown role, two turns of one role in a row, an empty"
+                                    + " conversation or one without a reply: fail at the first, naming file and line;"
+                                    + " or skip them and report how many of each kind.")
+                    .withChoices(List.of("fail", "skip")),
+            ConfigKey.of(DATA, "data_cache", BOOL, "true",
+                    "Keep the tokenized dataset on disk, keyed by the data files' contents, the tokenizer and every"
+                            + " data setting, so the next run with the same inputs skips tokenization."),
+            ConfigKey.of(DATA, "data_cache_dir", PATH, "null",
+                            "Folder of the dataset cache; null = $XDG_CACHE_HOME/mft/datasets (~/.cache/mft/datasets).")
+                    .withExample("\"/scratch/mft-cache\""),
             // Multi-task loss
             ConfigKey.of(LOSS, "weighted_loss_mode", STRING, "\"case3\"",
                             "How token losses of a batch combine across tasks; case3 weights each task's mean "

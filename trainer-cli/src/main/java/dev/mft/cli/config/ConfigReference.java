@@ -119,6 +119,9 @@ public final class ConfigReference {
               folder's `tokenizer.json`.
             - MFTCoder's legacy keys (`use_xformers`, `trust_remote_code`, `world_size` ...), `data_weights` and
               `low_cpu_mem_usage` are not accepted.
+            - `padding_mode: "pack"` keeps packed samples apart (position ids restart per sample, attention is
+              block-diagonal), where MFTCoder lets them attend to each other; `truncation` can keep over-long
+              samples instead of dropping them.
             - `task_weights` is refused with loss modes that do not read it (case1, case2, selfpaced, coba), where
               MFTCoder ignores or overwrites it; `selfpaced` and `coba` need validation data.
 

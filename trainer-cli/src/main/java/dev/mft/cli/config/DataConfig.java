@@ -1,5 +1,10 @@
 package dev.mft.cli.config;
 
+import dev.mft.data.read.DataFormat;
+import dev.mft.data.read.OnBadData;
+import dev.mft.data.template.LossMode;
+import dev.mft.data.template.TemplateName;
+import dev.mft.data.tokenize.Truncation;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashSet;
@@ -7,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,6 +30,12 @@ import java.util.Set;
  * @param seqLength longest row in tokens
  * @param chatTemplate name of the template that renders conversations
  * @param roleMarkers replacements for the template's system/user/assistant markers; empty = the template's own
+ * @param dataFormat record shape of the data files, or AUTO to detect it per file
+ * @param lossMode which replies are trained, in which examples
+ * @param truncation what happens to examples longer than seqLength
+ * @param onBadData fail at the first bad record, or skip and count them
+ * @param dataCache keep tokenized datasets on disk
+ * @param dataCacheDir where; empty = the user's cache folder
  */
 public record DataConfig(
         List<Path> dataPaths,
@@ -37,7 +49,13 @@ public record DataConfig(
         TokenizeMode tokenizeMode,
         int seqLength,
         String chatTemplate,
-        Map<String, String> roleMarkers) {
+        Map<String, String> roleMarkers,
+        DataFormat dataFormat,
+        LossMode lossMode,
+        Truncation truncation,
+        OnBadData onBadData,
+        boolean dataCache,
+        Optional<Path> dataCacheDir) {
 
     /** The template whose markers {@code role_markers} replaces. */
     public static final String MFTCODER_TEMPLATE = "mftcoder";
@@ -57,16 +75,30 @@ public record DataConfig(
         Objects.requireNonNull(dataSplit, "data_split");
         Objects.requireNonNull(paddingMode, "padding_mode");
         Objects.requireNonNull(tokenizeMode, "tokenize_mode");
+        Objects.requireNonNull(dataFormat, "data_format");
+        Objects.requireNonNull(lossMode, "loss_mode");
+        Objects.requireNonNull(truncation, "truncation");
+        Objects.requireNonNull(onBadData, "on_bad_data");
+        Objects.requireNonNull(dataCacheDir, "data_cache_dir");
         Checks.check(!dataPaths.isEmpty(), "data_paths", dataPaths, "at least one task folder");
         distinctTaskNames("data_paths", dataPaths);
         distinctTaskNames("eval_data_paths", evalDataPaths);
         Checks.positive("seq_length", seqLength);
         Checks.nonBlank("chat_template", chatTemplate);
+        Checks.check(TemplateName.configNames().contains(chatTemplate), "chat_template", chatTemplate,
+                "one of " + String.join(", ", TemplateName.configNames()));
         Checks.check(roleMarkers.isEmpty() || roleMarkers.keySet().equals(ROLES), "role_markers", roleMarkers,
                 "an object with exactly the keys system, user and assistant");
         Checks.check(roleMarkers.isEmpty() || chatTemplate.equals(MFTCODER_TEMPLATE), "role_markers", roleMarkers,
                 "unset unless chat_template is \"" + MFTCODER_TEMPLATE + "\" (found chat_template \""
                         + chatTemplate + "\", which has its own markers)");
+    }
+
+    /** The same data settings over other data paths (what eval reads when eval_data_paths are given). */
+    public DataConfig withDataPaths(List<Path> paths) {
+        return new DataConfig(paths, evalDataPaths, loadRawDataset, dataSplit, shuffleBeforeSplit, useRandomSampler,
+                paddingMode, useDynamicPadding, tokenizeMode, seqLength, chatTemplate, roleMarkers, dataFormat,
+                lossMode, truncation, onBadData, dataCache, dataCacheDir);
     }
 
     /** Task names, in {@code dataPaths} order. */

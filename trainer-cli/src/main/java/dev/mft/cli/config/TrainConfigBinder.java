@@ -1,5 +1,10 @@
 package dev.mft.cli.config;
 
+import dev.mft.data.read.DataFormat;
+import dev.mft.data.read.OnBadData;
+import dev.mft.data.template.LossMode;
+import dev.mft.data.tokenize.Truncation;
+import java.util.Locale;
 import java.util.Optional;
 
 /** Maps merged key values to the {@link TrainConfig} records; the records validate what they receive. */
@@ -27,7 +32,13 @@ final class TrainConfigBinder {
                         v.choice(DataConfig.TokenizeMode.class, "tokenize_mode"),
                         v.integer("seq_length"),
                         v.string("chat_template"),
-                        v.map("role_markers")),
+                        v.map("role_markers"),
+                        DataFormat.valueOf(upper(v.string("data_format"))),
+                        LossMode.valueOf(upper(v.string("loss_mode"))),
+                        Truncation.valueOf(upper(v.string("truncation"))),
+                        OnBadData.valueOf(upper(v.string("on_bad_data"))),
+                        v.bool("data_cache"),
+                        v.optionalPath("data_cache_dir")),
                 new LossConfig(
                         v.choice(LossConfig.WeightedLossMode.class, "weighted_loss_mode"),
                         v.list("task_weights"),
@@ -87,5 +98,10 @@ final class TrainConfigBinder {
                 new DistConfig(
                         Optional.ofNullable(v.string("distributed_type")),
                         v.integer("init_timeout_seconds")));
+    }
+
+    /** A choice key's value (already one of its choices) as the data module's enum constant name. */
+    private static String upper(String choice) {
+        return choice.toUpperCase(Locale.ROOT);
     }
 }

@@ -38,6 +38,9 @@ public final class TrainConfigLoader {
     /** A value as given: which key, under which name (maybe an alias), from where. */
     private record Given(ConfigKey key, String name, ConfigSource source, Object value) {}
 
+    /** A false choice flag ({@link Alias#flag}): the key must be set otherwise, and not to this value. */
+    private record Negation(ConfigKey key, String name, ConfigSource source, Alias.Not value) {}
+
     /** Loads {@code json} with {@code overrides} (key or alias to raw text); relative override paths use the cwd. */
     public static TrainConfig load(Path json, Map<String, String> overrides) {
         return load(json, overrides, Path.of(""));
@@ -52,9 +55,11 @@ public final class TrainConfigLoader {
         ConfigSource file = ConfigSource.file(json);
         ConfigSource commandLine = ConfigSource.commandLine(workingDir);
         List<String> problems = new ArrayList<>();
+        List<Negation> negations = new ArrayList<>();
         Map<String, JsonNode> fields = fields(readObject(json));
-        Map<String, Given> merged = collect(file, fields, problems);
-        merged.putAll(collect(commandLine, overrides, problems));
+        Map<String, Given> merged = collect(file, fields, problems, negations);
+        merged.putAll(collect(commandLine, overrides, problems, negations));
+        checkNegations(negations, merged, problems);
         // A key given with a bad value is reported as bad, not also as missing.
         List<ConfigKey> missing = ConfigKeys.all().stream()
                 .filter(key -> key.required() && !givesKey(fields.keySet(), key) && !givesKey(overrides.keySet(), key))
@@ -138,7 +143,8 @@ public final class TrainConfigLoader {
     }
 
     /** Each entry is a key or alias to a JSON node (file) or raw text (command line). */
-    private static Map<String, Given> collect(ConfigSource source, Map<String, ?> entries, List<String> problems) {
+    private static Map<String, Given> collect(ConfigSource source, Map<String, ?> entries, List<String> problems,
+            List<Negation> negations) {
         Map<String, Given> byKey = new LinkedHashMap<>();
         for (Map.Entry<String, ?> entry : entries.entrySet()) {
             String name = entry.getKey();
@@ -156,6 +162,10 @@ public final class TrainConfigLoader {
                 continue;
             } catch (ConfigValueException e) {
                 problems.add(e.describe(source, name));
+                continue;
+            }
+            if (value instanceof Alias.Not not) {
+                negations.add(new Negation(key.get(), name, source, not));
                 continue;
             }
             Given previous = byKey.put(key.get().name(), new Given(key.get(), name, source, value));
@@ -181,6 +191,9 @@ public final class TrainConfigLoader {
         Object value = raw instanceof JsonNode node ? type.fromJson(node) : type.fromText((String) raw);
         if (alias != null) {
             value = alias.toCanonical().apply(value);
+            if (value instanceof Alias.Not) {
+                return value;
+            }
         }
         if (!key.choices().isEmpty() && !key.choices().contains(value)) {
             throw new ConfigValueException(name, value, "one of " + String.join(", ", key.choices()));
@@ -226,6 +239,21 @@ public final class TrainConfigLoader {
             fields.put(field.getKey(), field.getValue());
         }
         return fields;
+    }
+
+    /** A false flag needs a true one (or the key) to choose, and must not contradict the choice. */
+    private static void checkNegations(List<Negation> negations, Map<String, Given> merged, List<String> problems) {
+        for (Negation n : negations) {
+            Given chosen = merged.get(n.key().name());
+            String flags = n.key().aliases().stream().map(Alias::name).collect(Collectors.joining(", "));
+            if (chosen == null) {
+                problems.add(n.source().where(n.name()) + " is false and nothing else chooses '" + n.key().name()
+                        + "'; set exactly one of " + flags + " to true (or set '" + n.key().name() + "')");
+            } else if (n.value().value().equals(chosen.value())) {
+                problems.add(n.source().where(n.name()) + " is false but " + chosen.source().where(chosen.name())
+                        + " chooses \"" + chosen.value() + "\"; keep one");
+            }
+        }
     }
 
     private static String setTwiceMessage(ConfigSource source, ConfigKey key, String first, String second) {

@@ -4,8 +4,10 @@ import dev.mft.core.train.TokenBatch;
 import dev.mft.core.train.TrainingData;
 import dev.mft.data.batch.Batch;
 import dev.mft.data.batch.DataLoader;
+import dev.mft.data.batch.Packing;
 import dev.mft.data.batch.PaddingCollator;
 import dev.mft.data.batch.PaddingLength;
+import dev.mft.data.batch.RankShard;
 import dev.mft.data.tokenize.TokenizedExample;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,11 +17,20 @@ import java.util.List;
 public final class BatchedData implements TrainingData {
     private final DataLoader loader;
 
+    /** One example per row. */
     public BatchedData(List<TokenizedExample> examples, int padId, int seqLength, boolean dynamicPadding,
+            int batchSize, long seed, boolean shuffle) {
+        this(examples, padId, seqLength, dynamicPadding, false, batchSize, seed, shuffle);
+    }
+
+    /** @param pack pack examples greedily into rows of seq_length (padding_mode "pack"), isolated from each other */
+    public BatchedData(List<TokenizedExample> examples, int padId, int seqLength, boolean dynamicPadding, boolean pack,
             int batchSize, long seed, boolean shuffle) {
         PaddingCollator collator = new PaddingCollator(padId, seqLength,
                 dynamicPadding ? PaddingLength.LONGEST_IN_BATCH : PaddingLength.SEQ_LENGTH);
-        this.loader = new DataLoader(examples, collator, batchSize, seed, shuffle, false);
+        List<List<TokenizedExample>> rows = pack ? Packing.greedy(examples, seqLength)
+                : examples.stream().map(List::of).toList();
+        this.loader = new DataLoader(rows, collator, batchSize, seed, shuffle, false, RankShard.SINGLE);
     }
 
     @Override
@@ -37,10 +48,7 @@ public final class BatchedData implements TrainingData {
     }
 
     static TokenBatch toTokenBatch(Batch b) {
-        long real = 0;
-        for (int m : b.attentionMask()) {
-            real += m;
-        }
-        return new TokenBatch(b.batchSize(), b.seqLength(), b.inputIds(), b.labels(), b.positionIds(), real);
+        return new TokenBatch(b.batchSize(), b.seqLength(), b.inputIds(), b.labels(), b.positionIds(), b.realTokens(),
+                b.sampleIds(), b.sampleTasks());
     }
 }

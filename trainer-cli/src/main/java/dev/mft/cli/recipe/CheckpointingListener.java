@@ -13,11 +13,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
-import java.util.function.DoubleSupplier;
 
 /**
- * What happens between optimizer steps: evaluation every {@code evaluation_steps} (and at the end), early stopping
- * after {@code early_stopping_stall_num} evaluations without a new best, checkpoints every {@code checkpointing_steps},
+ * What happens between optimizer steps: the evaluation the loop made every {@code evaluation_steps} (and at the
+ * end) picks the best checkpoint and drives early stopping after {@code early_stopping_stall_num} evaluations without a new best, checkpoints every {@code checkpointing_steps},
  * at epoch ends with {@code epoch_checkpointing}, at the end and on Ctrl-C, pruned to {@code saving_limit} (the best
  * one kept too).
  */
@@ -25,44 +24,31 @@ final class CheckpointingListener implements StepListener {
     private final CheckpointStore store;
     private final CheckpointConfig checkpoints;
     private final EvalConfig eval;
-    private final Optional<DoubleSupplier> evaluate;
-    private final EvalLog evalLog;
     private final IOExceptionConsumer<Path> writeCheckpoint;
     private final GracefulStop stop;
     private final PrintStream out;
     private int evalsWithoutImprovement;
     private boolean stoppedBySignal;
 
-    /** Receives each evaluation result (metrics.jsonl, TensorBoard). */
-    @FunctionalInterface
-    interface EvalLog {
-        void log(int step, double evalLoss);
-    }
-
     /**
-     * @param evaluate computes the eval loss (empty when there is no eval split)
      * @param writeCheckpoint fills a checkpoint folder with everything but trainer_state.json and the manifest
      */
     CheckpointingListener(CheckpointStore store, CheckpointConfig checkpoints, EvalConfig eval,
-            Optional<DoubleSupplier> evaluate, EvalLog evalLog, IOExceptionConsumer<Path> writeCheckpoint,
-            GracefulStop stop, PrintStream out) {
+            IOExceptionConsumer<Path> writeCheckpoint, GracefulStop stop, PrintStream out) {
         this.store = store;
         this.checkpoints = checkpoints;
         this.eval = eval;
-        this.evaluate = evaluate;
-        this.evalLog = evalLog;
         this.writeCheckpoint = writeCheckpoint;
         this.stop = stop;
         this.out = out;
     }
 
     @Override
-    public Decision afterStep(TrainerState state, boolean endOfEpoch, boolean last) {
+    public Decision afterStep(TrainerState state, OptionalDouble evalLoss, boolean endOfEpoch, boolean last) {
         int step = state.globalStep();
         boolean earlyStop = false;
-        if (evaluate.isPresent() && (step % eval.evaluationSteps() == 0 || last)) {
-            double loss = evaluate.get().getAsDouble();
-            evalLog.log(step, loss);
+        if (evalLoss.isPresent()) {
+            double loss = evalLoss.getAsDouble();
             boolean best = state.bestEvalLoss().isEmpty() || loss < state.bestEvalLoss().getAsDouble();
             if (best) {
                 state = new TrainerState(step, state.epoch(), state.batchInEpoch(), state.tokens(),
@@ -71,7 +57,6 @@ final class CheckpointingListener implements StepListener {
             } else {
                 evalsWithoutImprovement++;
             }
-            out.printf("eval step %d: loss %.4f%s%n", step, loss, best ? " (best)" : "");
             earlyStop = eval.earlyStopping() && evalsWithoutImprovement >= eval.earlyStoppingStallNum();
             if (earlyStop) {
                 out.printf("early stopping: %d evaluations without a better loss (best %.4f at step %d)%n",

@@ -1,5 +1,6 @@
 package dev.mft.cli.recipe;
 
+import dev.mft.core.train.EvalMetrics;
 import dev.mft.core.train.MetricsSink;
 import dev.mft.core.train.StepMetrics;
 import java.io.PrintStream;
@@ -18,6 +19,13 @@ final class ConsoleProgress implements MetricsSink {
         out.printf("step %d/%d | epoch %.2f | loss %.4f | lr %.2e | grad_norm %.3f | %,.0f tok/s | ETA %s%n",
                 m.step(), m.totalSteps(), m.epoch(), m.loss(), m.lr(), m.gradNorm(), m.tokensPerSecond(),
                 duration(perStep * (m.totalSteps() - m.step())));
+    }
+
+    @Override
+    public void logEval(EvalMetrics m) {
+        StringBuilder tasks = new StringBuilder();
+        m.taskLosses().forEach((task, loss) -> tasks.append(String.format(" | %s %.4f", task, loss)));
+        out.printf("eval at step %d | loss %.4f%s%n", m.step(), m.loss(), tasks);
     }
 
     static String duration(double seconds) {

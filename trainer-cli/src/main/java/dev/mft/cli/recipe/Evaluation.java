@@ -38,11 +38,9 @@ public final class Evaluation {
         ModelSetup.requireModelFolder(modelDir);
         DataConfig data = c.data();
         if (!data.evalDataPaths().isEmpty()) {
-            data = new DataConfig(data.evalDataPaths(), data.evalDataPaths(), data.loadRawDataset(), data.dataSplit(),
-                    data.shuffleBeforeSplit(), data.useRandomSampler(), data.paddingMode(), data.useDynamicPadding(),
-                    data.tokenizeMode(), data.seqLength(), data.chatTemplate(), data.roleMarkers());
+            data = data.withDataPaths(data.evalDataPaths());
         }
-        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+        try (HfTokenizer tokenizer = PreparedData.tokenizer(data, modelDir);
                 NDManager root = NDManager.newBaseManager(device);
                 Tuning tuning = adapterDir == null ? new FullTuning(Optional.empty())
                         : LoraTuning.fromAdapter(c, adapterDir, root, device)) {

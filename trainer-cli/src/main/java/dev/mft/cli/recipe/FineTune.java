@@ -2,6 +2,7 @@ package dev.mft.cli.recipe;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.mft.cli.config.DataConfig;
 import dev.mft.cli.config.ScheduleConfig;
 import dev.mft.cli.config.TrainConfig;
 import dev.mft.cli.report.LossCurvePlot;
@@ -53,15 +54,15 @@ public final class FineTune {
         CheckpointStore store = new CheckpointStore(outputDir);
         Optional<Path> resume = ResumePoint.find(c.checkpoint(), store, out);
 
-        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+        try (HfTokenizer tokenizer = PreparedData.tokenizer(c.data(), modelDir);
                 NDManager root = NDManager.newBaseManager(device);
                 Tuning tuning = Tuning.forTraining(c, resume, root, device)) {
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
             int padId = tokenizer.specialTokens().pad().id();
             BatchedData train = new BatchedData(data.train(), padId, c.data().seqLength(),
-                    c.data().useDynamicPadding(), s.perDeviceTrainBatchSize(), c.runtime().seed(),
-                    c.data().useRandomSampler());
+                    c.data().useDynamicPadding(), c.data().paddingMode() == DataConfig.PaddingMode.PACK,
+                    s.perDeviceTrainBatchSize(), c.runtime().seed(), c.data().useRandomSampler());
 
             ModelWeights weights = tuning.load(c, tokenizer, root, device, out);
             TorchDType compute = ModelSetup.computeDType(c);
@@ -86,12 +87,6 @@ public final class FineTune {
                 out.printf("resume: %s (step %d of %d)%n", resume.get(), start.globalStep(), totalSteps);
             }
 
-            Optional<DoubleSupplier> evaluate = Optional.empty();
-            if (!data.valid().isEmpty()) {
-                BatchedData valid = new BatchedData(data.valid(), padId, c.data().seqLength(), true,
-                        s.perDeviceEvalBatchSize(), c.runtime().seed(), false);
-                evaluate = Optional.of(() -> Evaluator.evaluate(model, valid.epoch(0), root, device).loss());
-            }
             out.printf("train: %,d examples (%,d validation), %d micro-batches/epoch, %d optimizer steps, warmup %d,"
                     + " %s on %s, compute %s%s%n", data.train().size(), data.valid().size(), train.batchesPerEpoch(),
                     totalSteps, schedule.warmupSteps(), weights.config().modelType(), device, compute,
@@ -103,10 +98,12 @@ public final class FineTune {
             try (MetricsJsonl metrics = resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep())
                     : new MetricsJsonl(metricsFile);
                     MetricsFanOut sinks = MetricsFanOut.of(metrics, new ConsoleProgress(out), c.logging().tbDir())) {
+                // evaluation every evaluation_steps happens in the loop (the adaptive weightings need it too); the
+                // listener turns its result into the best checkpoint and early stopping
                 Trainer trainer = new Trainer(model, optimizer, schedule, settings, sinks, root, device,
+                        MultiTaskSetup.of(c, data, padId),
                         compute == TorchDType.FLOAT16 ? LossScaler.torchDefaults() : null);
-                listener = new CheckpointingListener(store, c.checkpoint(), c.eval(), evaluate,
-                        (step, loss) -> sinks.logEval(step, Map.of("eval_loss", loss)),
+                listener = new CheckpointingListener(store, c.checkpoint(), c.eval(),
                         dir -> {
                             tuning.saveCheckpoint(weights, dir);
                             optimizer.save(dir.resolve(ResumePoint.OPTIMIZER));

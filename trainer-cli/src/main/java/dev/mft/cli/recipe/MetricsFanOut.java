@@ -1,6 +1,7 @@
 package dev.mft.cli.recipe;
 
 import dev.mft.core.metrics.TensorBoardWriter;
+import dev.mft.core.train.EvalMetrics;
 import dev.mft.core.train.MetricsJsonl;
 import dev.mft.core.train.MetricsSink;
 import dev.mft.core.train.StepMetrics;
@@ -37,16 +38,20 @@ final class MetricsFanOut implements MetricsSink, AutoCloseable {
             v.put("train/lr", m.lr());
             v.put("train/grad_norm", m.gradNorm());
             v.put("train/tokens_per_s", m.tokensPerSecond());
+            m.taskLosses().forEach((task, x) -> v.put("train/loss/" + task, x));
             scalars(m.step(), v);
         }
     }
 
-    void logEval(int step, Map<String, Double> values) {
-        jsonl.logEval(step, values);
+    @Override
+    public void logEval(EvalMetrics m) {
+        jsonl.logEval(m);
+        console.logEval(m);
         if (tensorBoard != null) {
             Map<String, Double> v = new LinkedHashMap<>();
-            values.forEach((k, x) -> v.put("eval/" + k, x));
-            scalars(step, v);
+            v.put("eval/loss", m.loss());
+            m.taskLosses().forEach((task, x) -> v.put("eval/loss/" + task, x));
+            scalars(m.step(), v);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.mft.cli.recipe;
 
 import dev.mft.cli.config.DataConfig;
-import dev.mft.cli.config.LossConfig;
 import dev.mft.cli.config.PeftConfig;
 import dev.mft.cli.config.TrainConfig;
 import java.util.ArrayList;
@@ -27,22 +26,11 @@ final class Unsupported {
                     + " layers would not see the dropout masks of the first pass; set \"lora_dropout\": 0 or"
                     + " \"gradient_checkpointing\": false");
         }
-        if (c.data().paddingMode() != DataConfig.PaddingMode.PADDING) {
-            problems.add("padding_mode \"pack\": not available in this version; use \"padding\"");
-        }
         if (c.data().tokenizeMode() != DataConfig.TokenizeMode.SFT) {
             problems.add("tokenize_mode \"" + c.data().tokenizeMode().configName() + "\": only \"sft\" is available");
         }
         if (!c.data().loadRawDataset()) {
             problems.add("load_raw_dataset false: only raw JSONL data is read; set it to true");
-        }
-        LossConfig.WeightedLossMode mode = c.loss().weightedLossMode();
-        boolean tokenMean = mode == LossConfig.WeightedLossMode.CASE1
-                || (mode == LossConfig.WeightedLossMode.CASE3 && c.data().dataPaths().size() == 1);
-        if (!tokenMean) {
-            problems.add("weighted_loss_mode \"" + mode.configName() + "\" with " + c.data().dataPaths().size()
-                    + " task(s): this version computes the token mean over each optimizer step (case1, which equals"
-                    + " case3 for one task); use \"case1\" or a single data_paths entry");
         }
         if (c.dist().distributedType().isPresent()) {
             problems.add("distributed_type \"" + c.dist().distributedType().get() + "\": multi-GPU training is not"

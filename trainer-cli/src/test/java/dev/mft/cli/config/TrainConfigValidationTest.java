@@ -68,8 +68,8 @@ class TrainConfigValidationTest {
         "saving_limit | 0 | --saving_limit must be > 0, found 0 (e.g. --saving_limit 3)",
         "log_interval | 0 | --log_interval must be > 0, found 0 (e.g. --log_interval 10)",
         "num_threads | -1 | --num_threads must be >= 0, found -1 (e.g. --num_threads 0)",
-        "chat_template | ' ' | --chat_template must be a non-empty string, found \" \""
-                + " (e.g. --chat_template mftcoder)",
+        "chat_template | ' ' | --chat_template must be one of mftcoder, vicuna_v1.1, yuan2, chatml, qwen, llama3,"
+                + " llama3.1, mistral, tokenizer, found \" \" (e.g. --chat_template mftcoder)",
         "task_weights | [1,2,3] | --task_weights must be one weight per data_paths entry (2), found [1.0, 2.0,"
                 + " 3.0] (e.g. --task_weights [1.0,2.0])",
         "task_weights | [0,0] | --task_weights must be weights with at least one > 0, found [0.0, 0.0]"

@@ -7,35 +7,40 @@ import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
+import dev.mft.core.train.TaskLosses;
 import dev.mft.core.train.TokenBatch;
 
-/** Loss of a model on batches without training: mean token CE over all trained tokens. */
+/** Loss of a model on batches without training: mean token CE over all trained tokens, and per task. */
 public final class Evaluator {
     private Evaluator() {}
 
-    /** Summed CE and token count; {@code loss()} is their ratio. */
-    public record Result(double lossSum, long tokens) {
+    /** Summed CE and token count; {@code loss()} is their ratio. {@code perTask} holds the per-task means. */
+    public record Result(double lossSum, long tokens, double[] perTask) {
         public double loss() {
             return tokens == 0 ? Double.NaN : lossSum / tokens;
         }
     }
 
     public static Result evaluate(LlamaModel model, Iterable<TokenBatch> batches, NDManager root, Device device) {
-        double sum = 0;
-        long tokens = 0;
+        return evaluate(model, batches, 1, root, device);
+    }
+
+    /** @param tasks how many tasks the batches' sample tasks index */
+    public static Result evaluate(LlamaModel model, Iterable<TokenBatch> batches, int tasks, NDManager root,
+            Device device) {
+        TaskLosses losses = new TaskLosses(tasks);
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             for (TokenBatch b : batches) {
                 if (b.trainedTokens() == 0) {
                     continue;
                 }
                 try (NDManager mb = root.newSubManager(device)) {
-                    NDArray ids = BatchArrays.ids(mb, b, device);
-                    NDArray pos = BatchArrays.positions(mb, b, device);
-                    sum += CausalLmLoss.value(CausalLmLoss.sum(model.forward(ids, pos, b.maxPosition()), b));
-                    tokens += b.trainedTokens();
+                    NDArray logits = model.forward(BatchArrays.ids(mb, b, device), BatchArrays.positions(mb, b, device),
+                            b.maxPosition(), BatchArrays.sampleIdsIfPacked(mb, b, device)); // [B, T, V]
+                    losses.add(b, CausalLmLoss.tokenLosses(logits, b).toFloatArray());
                 }
             }
         }
-        return new Result(sum, tokens);
+        return new Result(losses.sum(), losses.tokens(), losses.means());
     }
 }

@@ -7,9 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.mft.core.train.TokenBatch;
 
 /**
- * Token cross-entropy of a causal LM, SUMMED over trained tokens. The caller divides by the number of trained tokens
- * of the whole optimizer step (all micro-batches, all ranks), so gradient accumulation gives exactly the gradient of
- * one big batch (the normalization bug transformers fixed in PR #34191 never happens here).
+ * Token cross-entropy of a causal LM. {@link #tokenLosses} gives the CE of every shifted target (0 where untrained);
+ * the step's loss is their sum weighted per token by a {@link LossWeighting} (case1: 1 / the trained tokens of the
+ * WHOLE optimizer step, so gradient accumulation gives exactly the gradient of one big batch, and the normalization
+ * bug transformers fixed in PR #34191 never happens here).
  */
 public final class CausalLmLoss {
     private CausalLmLoss() {}
@@ -17,9 +18,9 @@ public final class CausalLmLoss {
     /**
      * @param logits [B, T, V] (fp32)
      * @param batch the micro-batch whose labels are shifted here
-     * @return scalar: sum over trained tokens of -log p(target)
+     * @return [B, T]: -log p(target) where the target is trained, 0 elsewhere
      */
-    public static NDArray sum(NDArray logits, TokenBatch batch) {
+    public static NDArray tokenLosses(NDArray logits, TokenBatch batch) {
         NDManager m = logits.getManager();
         int[] targets = batch.shiftedTargets();
         long[] safe = new long[targets.length];
@@ -34,7 +35,22 @@ public final class CausalLmLoss {
         NDArray weights = m.create(mask, bt).toDevice(logits.getDevice(), false); // [B, T]
         NDArray logp = logits.logSoftmax(-1); // [B, T, V]
         NDArray picked = logp.gather(index, -1).squeeze(-1); // [B, T]
-        return picked.mul(weights).sum().neg();
+        return picked.mul(weights).neg(); // [B, T]
+    }
+
+    /** Scalar sum of {@code tokenLosses} [B, T] times per-position {@code weights} (row-major B*T). */
+    public static NDArray weightedSum(NDArray tokenLosses, float[] weights) {
+        NDArray w = tokenLosses.getManager().create(weights, tokenLosses.getShape())
+                .toDevice(tokenLosses.getDevice(), false); // [B, T]
+        return tokenLosses.mul(w).sum();
+    }
+
+    /**
+     * @param logits [B, T, V] (fp32)
+     * @return scalar: sum over trained tokens of -log p(target)
+     */
+    public static NDArray sum(NDArray logits, TokenBatch batch) {
+        return tokenLosses(logits, batch).sum();
     }
 
     /** The same for a float/double reference check: converts a scalar loss to a Java double. */

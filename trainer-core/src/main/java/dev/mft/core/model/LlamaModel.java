@@ -84,7 +84,18 @@ public final class LlamaModel {
      * @return logits [B, T, V]
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition) {
-        return forward(inputIds, positionIds, maxPosition, null);
+        return forward(inputIds, positionIds, maxPosition, null, null);
+    }
+
+    /**
+     * Logits for a batch whose rows may hold several packed samples.
+     *
+     * @param sampleIds [B, T] int64, the sample each position belongs to, or null for plain causal attention (one
+     *     sample per row); with it attention is causal AND within a sample (block-diagonal), so packed samples never
+     *     see each other
+     */
+    public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, NDArray sampleIds) {
+        return forward(inputIds, positionIds, maxPosition, sampleIds, null);
     }
 
     /**
@@ -94,10 +105,16 @@ public final class LlamaModel {
      * @param cache null for a plain forward
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, KvCache cache) {
+        return forward(inputIds, positionIds, maxPosition, null, cache);
+    }
+
+    private NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition, NDArray sampleIds,
+            KvCache cache) {
         NDArray[] cosSin = rotary(positionIds, maxPosition);
+        NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
         NDArray h = embed(inputIds);
         for (int layer = 0; layer < blocks.size(); layer++) {
-            h = decoderLayer(layer, h, cosSin, cache);
+            h = decoderLayer(layer, h, cosSin, allowed, cache);
         }
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
@@ -110,16 +127,18 @@ public final class LlamaModel {
      * graph, keeping only each layer's input; backward then recomputes one layer at a time with its upstream gradient.
      * Peak activation memory is one layer's instead of all of them; the gradients are the same.
      *
+     * @param sampleIds as in {@link #forward(NDArray, NDArray, int, NDArray)}: null unless rows are packed
      * @return the loss value (the scalar {@code loss} returned)
      */
     public double forwardBackwardCheckpointed(NDArray inputIds, NDArray positionIds, int maxPosition,
-            Function<NDArray, NDArray> loss) {
+            NDArray sampleIds, Function<NDArray, NDArray> loss) {
         NDArray[] cosSin = rotary(positionIds, maxPosition);
+        NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
         NDArray[] inputs = new NDArray[blocks.size() + 1]; // inputs[i] = input of layer i; inputs[L] = final hidden
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             inputs[0] = embed(inputIds);
             for (int layer = 0; layer < blocks.size(); layer++) {
-                inputs[layer + 1] = decoderLayer(layer, inputs[layer], cosSin, null);
+                inputs[layer + 1] = decoderLayer(layer, inputs[layer], cosSin, allowed, null);
             }
         }
         NDArray top = leaf(inputs[blocks.size()]);
@@ -129,7 +148,7 @@ public final class LlamaModel {
         NDArray upstream = top.getGradient(); // on the step's manager: top is a step array
         for (int layer = blocks.size() - 1; layer >= 0; layer--) {
             NDArray in = leaf(inputs[layer]);
-            Autograd.backward(decoderLayer(layer, in, cosSin, null), upstream);
+            Autograd.backward(decoderLayer(layer, in, cosSin, allowed, null), upstream);
             upstream = in.getGradient();
         }
         Autograd.backward(embed(inputIds), upstream);
@@ -158,7 +177,7 @@ public final class LlamaModel {
     }
 
     /** One decoder layer: pre-norm attention and SwiGLU MLP, each with a residual. h: [B, T, H] -> [B, T, H]. */
-    private NDArray decoderLayer(int layer, NDArray h, NDArray[] cosSin, KvCache cache) {
+    private NDArray decoderLayer(int layer, NDArray h, NDArray[] cosSin, NDArray allowed, KvCache cache) {
         Block blk = blocks.get(layer);
         long b = h.getShape().get(0);
         long t = h.getShape().get(1);
@@ -180,7 +199,7 @@ public final class LlamaModel {
             k = cache.append(layer, 0, k); // [B, Hkv, Tcache + T, D]
             v = cache.append(layer, 1, v);
         }
-        NDArray a = attend(q, k, v, causal); // [B, Hq, T, D]
+        NDArray a = attend(q, k, v, causal, allowed); // [B, Hq, T, D]
         a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
         h = h.add(blk.o.forward(a)); // residual
         x = rmsNorm(h, blk.postNorm);
@@ -203,15 +222,21 @@ public final class LlamaModel {
                 : TorchShim.get().cast(master, compute, activation.getManager());
     }
 
-    private NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
+    /** Causal (or, with a cache, full) attention, restricted to {@code allowed} ([B, 1, T, T] bool) when set. */
+    private NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal, NDArray allowed) {
+        boolean gqa = config.groupSize() > 1;
         if (attention == Attention.SDPA) {
-            return TorchShim.get().scaledDotProductAttention(q, k, v, causal, config.groupSize() > 1);
+            return allowed == null ? TorchShim.get().scaledDotProductAttention(q, k, v, causal, gqa)
+                    : TorchShim.get().scaledDotProductAttention(q, k, v, allowed, false, gqa);
         }
         if (compute != TorchDType.FLOAT32) { // composed attention scales by a Java scalar: keep it in fp32
-            NDArray a = EagerAttention.attend(f32(q), f32(repeatKv(k)), f32(repeatKv(v)), causal);
-            return TorchShim.get().cast(a, compute);
+            return TorchShim.get().cast(eager(f32(q), f32(repeatKv(k)), f32(repeatKv(v)), causal, allowed), compute);
         }
-        return EagerAttention.attend(q, repeatKv(k), repeatKv(v), causal);
+        return eager(q, repeatKv(k), repeatKv(v), causal, allowed);
+    }
+
+    private static NDArray eager(NDArray q, NDArray k, NDArray v, boolean causal, NDArray allowed) {
+        return allowed == null ? EagerAttention.attend(q, k, v, causal) : EagerAttention.masked(q, k, v, allowed);
     }
 
     private static NDArray f32(NDArray x) {

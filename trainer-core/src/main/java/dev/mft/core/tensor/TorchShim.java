@@ -44,7 +44,10 @@ public final class TorchShim {
             "aoti_torch_dtype_int64",
             "aoti_torch_dtype_int32",
             "aoti_torch_dtype_uint8",
-            "aoti_torch_dtype_bool");
+            "aoti_torch_dtype_bool",
+            // libstdc++'s operator new(size_t), reached through libtorch's dependencies: an optional argument of the
+            // dispatcher is a heap StableIValue that libtorch deletes with operator delete (see boxOptional)
+            "_Znwm");
 
     private static volatile TorchShim instance;
 
@@ -55,6 +58,7 @@ public final class TorchShim {
     private final com.sun.jna.Function getDataPtr;
     private final com.sun.jna.Function fromBlob;
     private final com.sun.jna.Function getDtype;
+    private final com.sun.jna.Function operatorNew;
     private final int deviceCpu;
     private final int deviceCuda;
 
@@ -78,6 +82,7 @@ public final class TorchShim {
         getDataPtr = library.getFunction("aoti_torch_get_data_ptr");
         fromBlob = library.getFunction("aoti_torch_create_tensor_from_blob");
         getDtype = library.getFunction("aoti_torch_get_dtype");
+        operatorNew = library.getFunction("_Znwm");
         deviceCpu = library.getFunction("aoti_torch_device_type_cpu").invokeInt(new Object[0]);
         deviceCuda = library.getFunction("aoti_torch_device_type_cuda").invokeInt(new Object[0]);
     }
@@ -173,11 +178,32 @@ public final class TorchShim {
      * with autograd. q: [B, Hq, T, D], k/v: [B, Hkv, T, D]; with {@code enableGqa} Hq may be a multiple of Hkv.
      */
     public NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, boolean causal, boolean enableGqa) {
+        return scaledDotProductAttention(q, k, v, null, causal, enableGqa);
+    }
+
+    /**
+     * The same with an attention mask: {@code mask} is bool [B or 1, 1, T, T] (true = may attend) or null. torch
+     * refuses a mask together with {@code causal}: put the causal part into the mask.
+     */
+    public NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, NDArray mask, boolean causal,
+            boolean enableGqa) {
         long[] stack = {
-            newHandle(q), newHandle(k), newHandle(v), 0L /* attn_mask None */, Double.doubleToRawLongBits(0.0),
-            causal ? 1L : 0L, 0L /* scale None */, enableGqa ? 1L : 0L};
+            newHandle(q), newHandle(k), newHandle(v), mask == null ? 0L : boxOptional(newHandle(mask)),
+            Double.doubleToRawLongBits(0.0), causal ? 1L : 0L, 0L /* scale None */, enableGqa ? 1L : 0L};
         dispatch("aten::scaled_dot_product_attention", "", stack);
         return wrap(q, stack[0]);
+    }
+
+    /**
+     * A present optional argument for the dispatcher stack. libtorch 2.7.1's {@code aoti_torch_call_dispatcher}
+     * takes an optional as 0 (None) or as a POINTER to a heap {@code StableIValue} holding the value, which its
+     * {@code to_ivalue} reads and then frees with C++ {@code delete} (torch/csrc/stable/library.h and shim_common.cpp,
+     * "[Handling std::optional]"). So the box must come from C++ {@code operator new}, not malloc.
+     */
+    private long boxOptional(long value) {
+        long box = Pointer.nativeValue((Pointer) operatorNew.invoke(Pointer.class, new Object[] {8L}));
+        new Pointer(box).setLong(0, value);
+        return box;
     }
 
     /** {@code aten::silu} (one fused op instead of x * sigmoid(x)). */

@@ -17,6 +17,11 @@ public final class BatchArrays {
         return toLong(step, b.positionIds(), b, device);
     }
 
+    /** The sample ids [B, T] when the batch is packed (attention must stay within samples), else null. */
+    public static NDArray sampleIdsIfPacked(NDManager step, TokenBatch b, Device device) {
+        return b.packed() ? toLong(step, b.sampleIds(), b, device) : null;
+    }
+
     private static NDArray toLong(NDManager step, int[] values, TokenBatch b, Device device) {
         long[] v = new long[values.length];
         for (int i = 0; i < v.length; i++) {

@@ -9,10 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 
 /**
  * {@code metrics.jsonl}: one JSON object per logged step, flushed as written so a crash loses nothing logged.
- * Fields: step, epoch, loss, lr, grad_norm, tokens, trained_tokens, tokens_per_s, elapsed_s.
+ * Fields: step, epoch, loss, lr, grad_norm, tokens, trained_tokens, tokens_per_s, elapsed_s, and with several tasks
+ * task_losses (mean token CE per task over the step) and, for case3/case4/selfpaced/coba, task_weights. Evaluation
+ * lines hold step, eval_loss, eval_tokens and eval_task_losses.
  */
 public final class MetricsJsonl implements MetricsSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,14 +56,6 @@ public final class MetricsJsonl implements MetricsSink, AutoCloseable {
         return new MetricsJsonl(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
-    /** One evaluation line: {@code {"step": k, "eval_loss": x, ...}}. */
-    public void logEval(int step, java.util.Map<String, Double> values) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("step", step);
-        values.forEach(n::put);
-        write(n);
-    }
-
     @Override
     public void log(StepMetrics m) {
         ObjectNode n = JSON.createObjectNode();
@@ -73,7 +68,26 @@ public final class MetricsJsonl implements MetricsSink, AutoCloseable {
         n.put("trained_tokens", m.trainedTokens());
         n.put("tokens_per_s", m.tokensPerSecond());
         n.put("elapsed_s", m.elapsedSeconds());
+        putIfAny(n, "task_losses", m.taskLosses());
+        putIfAny(n, "task_weights", m.taskWeights());
         write(n);
+    }
+
+    /** An evaluation line: step, eval_loss, eval_tokens, eval_task_losses. */
+    @Override
+    public void logEval(EvalMetrics m) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", m.step());
+        n.put("eval_loss", m.loss());
+        n.put("eval_tokens", m.tokens());
+        m.taskLosses().forEach(n.putObject("eval_task_losses")::put);
+        write(n);
+    }
+
+    private static void putIfAny(ObjectNode n, String field, Map<String, Double> values) {
+        if (!values.isEmpty()) {
+            values.forEach(n.putObject(field)::put);
+        }
     }
 
     private void write(ObjectNode n) {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mft.core.checkpoint.TrainerState;
+import dev.mft.core.eval.Evaluator;
 import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
@@ -11,12 +12,18 @@ import dev.mft.core.optim.GradientClipper;
 import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.tensor.Autograd;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
- * The training loop, top to bottom: for each optimizer step, forward + summed loss + backward over its micro-batches
- * (normalized by the trained tokens of the WHOLE step), clip, AdamW, log. Every array a step creates lives on that
- * step's manager, which is closed at the end of the step, so native memory stays flat.
+ * The training loop, top to bottom: for each optimizer step, forward + weighted loss + backward over its micro-batches
+ * (each trained token weighted by the {@link MultiTask}'s weighting over the WHOLE step; case1 = sum / the step's
+ * trained tokens), clip, AdamW, log; then validation where the weighting or the eval interval asks for it, and the
+ * {@link StepListener} (checkpoints, early stopping, Ctrl-C). Every array a step creates lives on that step's
+ * manager, which is closed at the end of the step, so native memory stays flat.
  */
 public final class Trainer {
     private final LlamaModel model;
@@ -26,17 +33,33 @@ public final class Trainer {
     private final MetricsSink sink;
     private final NDManager root;
     private final Device device;
+    private final MultiTask tasks;
     private final LossScaler scaler; // null unless fp16
+    private int validationCursor;
 
+    /** One task, token mean per optimizer step (case1), no evaluation. */
     public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
             NDManager root, Device device) {
-        this(model, optimizer, schedule, settings, sink, root, device, null);
+        this(model, optimizer, schedule, settings, sink, root, device, MultiTask.single(), null);
     }
 
-    /** @param scaler dynamic loss scaling for fp16 compute, or null */
+    /** One task, with fp16 dynamic loss scaling ({@code scaler} may be null). */
     public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
             NDManager root, Device device, LossScaler scaler) {
-        this.scaler = scaler;
+        this(model, optimizer, schedule, settings, sink, root, device, MultiTask.single(), scaler);
+    }
+
+    public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
+            NDManager root, Device device, MultiTask tasks) {
+        this(model, optimizer, schedule, settings, sink, root, device, tasks, null);
+    }
+
+    /**
+     * @param tasks task names, weighting mode and validation data
+     * @param scaler dynamic loss scaling for fp16 compute, or null
+     */
+    public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
+            NDManager root, Device device, MultiTask tasks, LossScaler scaler) {
         this.model = model;
         this.optimizer = optimizer;
         this.schedule = schedule;
@@ -44,6 +67,8 @@ public final class Trainer {
         this.sink = sink;
         this.root = root;
         this.device = device;
+        this.tasks = tasks;
+        this.scaler = scaler;
     }
 
     /** Runs the whole schedule from the start; returns the loss of the last step. */
@@ -63,6 +88,7 @@ public final class Trainer {
         int totalSteps = settings.totalSteps(data.batchesPerEpoch());
         int stepsPerEpoch = settings.stepsPerEpoch(data.batchesPerEpoch());
         Autograd.enableForThisThread();
+        validateIfAsked(from.globalStep());
         long start = System.nanoTime();
         long windowStart = start;
         long tokens = from.tokens();
@@ -77,6 +103,7 @@ public final class Trainer {
             for (; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
                 List<TokenBatch> micro = batches.subList(first,
                         Math.min(batches.size(), first + settings.gradientAccumulation()));
+                double[] weightsUsed = tasks.weighting().taskWeights();
                 StepResult r = step(micro, schedule.lr(step));
                 step++;
                 tokens += r.realTokens;
@@ -89,10 +116,9 @@ public final class Trainer {
                 if (step % settings.logInterval() == 0 || step == totalSteps || !r.healthy) {
                     long now = System.nanoTime();
                     double window = (now - windowStart) / 1e9;
-                    StepMetrics metrics = new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
+                    sink.log(new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
                             r.gradNorm, tokens, r.trainedTokens, windowTokens / Math.max(window, 1e-9),
-                            (now - start) / 1e9);
-                    sink.log(metrics);
+                            (now - start) / 1e9, r.taskLosses, named(weightsUsed)));
                     windowStart = now;
                     windowTokens = 0;
                 }
@@ -103,7 +129,15 @@ public final class Trainer {
                             + " weights were not updated by any of them, and saved checkpoints are untouched. Try a"
                             + " lower learning_rate or check the data.");
                 }
-                StepListener.Decision d = listener.afterStep(state, endOfEpoch, step == totalSteps);
+                validateIfAsked(step);
+                OptionalDouble evalLoss = OptionalDouble.empty();
+                if (tasks.evalInterval() > 0 && (step % tasks.evalInterval() == 0 || step == totalSteps)) {
+                    Evaluator.Result e = Evaluator.evaluate(model, tasks.validation(), tasks.taskNames().size(), root,
+                            device);
+                    sink.logEval(new EvalMetrics(step, e.loss(), e.tokens(), named(e.perTask())));
+                    evalLoss = OptionalDouble.of(e.loss());
+                }
+                StepListener.Decision d = listener.afterStep(state, evalLoss, endOfEpoch, step == totalSteps);
                 state = d.state();
                 if (d.stop()) {
                     return new Outcome(state, lastLoss, step < totalSteps);
@@ -113,38 +147,53 @@ public final class Trainer {
         return new Outcome(state, lastLoss, false);
     }
 
+    /**
+     * @param healthy not a NaN/Inf failure (an fp16 overflow that the scaler handled is healthy, though skipped)
+     */
     private record StepResult(double loss, double lr, double gradNorm, long trainedTokens, long realTokens,
-            boolean healthy) {} // healthy: not a NaN/Inf failure (an fp16 overflow the scaler handled is healthy)
+            Map<String, Double> taskLosses, boolean healthy) {}
 
     /** One optimizer step over its micro-batches. */
     private StepResult step(List<TokenBatch> micro, double lr) {
+        // each trained token's share of this step's loss (case1: 1 / the step's trained tokens, all micro-batches)
+        float[][] weights = tasks.weighting().tokenWeights(micro);
+        TaskLosses perTask = new TaskLosses(tasks.taskNames().size());
         long stepTokens = 0;
         long realTokens = 0;
         for (TokenBatch b : micro) {
             stepTokens += b.trainedTokens();
             realTokens += b.realTokens();
         }
-        double lossSum = 0;
-        final double scale = scaler == null ? 1.0 : scaler.scale();
-        final double normalizer = stepTokens / scale; // fp16: the loss is scaled up so small gradients survive
+        // fp16: the loss is scaled up so small gradients survive; they are scaled back before clipping
+        double scale = scaler == null ? 1.0 : scaler.scale();
+        double loss = 0;
         try (NDManager scope = root.newSubManager(device)) {
-            for (TokenBatch b : micro) {
+            for (int i = 0; i < micro.size(); i++) {
+                TokenBatch b = micro.get(i);
                 if (b.trainedTokens() == 0) {
-                    continue; // nothing to learn from; keeps a 0/0 out of the loss
+                    continue; // nothing to learn from
                 }
+                float[] w = weights[i];
                 try (NDManager mb = scope.newSubManager(device)) {
                     NDArray ids = BatchArrays.ids(mb, b, device); // [B, T]
                     NDArray positions = BatchArrays.positions(mb, b, device); // [B, T]
-                    // normalized by the step's global token count, not per micro-batch
-                    java.util.function.Function<NDArray, NDArray> loss =
-                            logits -> CausalLmLoss.sum(logits, b).div(normalizer);
+                    NDArray samples = BatchArrays.sampleIdsIfPacked(mb, b, device); // [B, T] or null
+                    NDArray[] tokenLosses = new NDArray[1]; // [B, T], 0 where untrained
+                    java.util.function.Function<NDArray, NDArray> weightedLoss = logits -> {
+                        tokenLosses[0] = CausalLmLoss.tokenLosses(logits, b);
+                        NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], w); // scalar
+                        return scale == 1.0 ? weighted : weighted.mul(scale);
+                    };
                     if (settings.gradientCheckpointing()) {
-                        lossSum += normalizer * model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(),
-                                loss);
+                        loss += model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(), samples,
+                                weightedLoss) / scale;
                     } else {
-                        NDArray normalized = loss.apply(model.forward(ids, positions, b.maxPosition()));
-                        Autograd.backward(normalized);
-                        lossSum += normalizer * CausalLmLoss.value(normalized);
+                        NDArray value = weightedLoss.apply(model.forward(ids, positions, b.maxPosition(), samples));
+                        Autograd.backward(value);
+                        loss += CausalLmLoss.value(value) / scale;
+                    }
+                    if (tasks.taskNames().size() > 1) {
+                        perTask.add(b, tokenLosses[0].toFloatArray());
                     }
                 }
             }
@@ -153,16 +202,39 @@ public final class Trainer {
             }
             double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
-            boolean finite = Double.isFinite(gradNorm) && Double.isFinite(lossSum);
+            boolean finite = Double.isFinite(gradNorm) && Double.isFinite(loss);
             boolean apply = scaler == null ? finite : scaler.update(finite);
             if (apply) {
                 optimizer.step(lr, scope);
             }
             optimizer.zeroGrad();
             // an fp16 overflow with a finite loss is the scaler's business (it backs off), not a failing run
-            boolean failed = !finite && (scaler == null || !Double.isFinite(lossSum));
-            return new StepResult(stepTokens == 0 ? Double.NaN : lossSum / stepTokens, lr, gradNorm, stepTokens,
-                    realTokens, !failed);
+            boolean failed = !finite && (scaler == null || !Double.isFinite(loss));
+            return new StepResult(stepTokens == 0 ? Double.NaN : loss, lr, gradNorm, stepTokens, realTokens,
+                    perTask.byName(tasks.taskNames()), !failed);
         }
+    }
+
+    /** Feeds the adaptive weightings (selfpaced, coba) their sample of validation losses when they want one. */
+    private void validateIfAsked(int completedSteps) {
+        if (!tasks.weighting().wantsValidation(completedSteps)) {
+            return;
+        }
+        List<TokenBatch> sample = new ArrayList<>();
+        for (int i = 0; i < tasks.weighting().validationBatches(); i++) {
+            sample.add(tasks.validation().get(validationCursor++ % tasks.validation().size()));
+        }
+        Evaluator.Result r = Evaluator.evaluate(model, sample, tasks.taskNames().size(), root, device);
+        tasks.weighting().observeValidation(completedSteps, r.perTask());
+    }
+
+    private Map<String, Double> named(double[] perTask) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int t = 0; perTask != null && t < perTask.length; t++) {
+            if (!Double.isNaN(perTask[t])) {
+                out.put(tasks.taskNames().get(t), perTask[t]);
+            }
+        }
+        return out;
     }
 }

@@ -44,7 +44,7 @@ class CheckpointedBackwardTest {
                 NDArray ids = BatchArrays.ids(step, b, Device.cpu());
                 NDArray pos = BatchArrays.positions(step, b, Device.cpu());
                 if (checkpointed) {
-                    loss = model.forwardBackwardCheckpointed(ids, pos, b.maxPosition(),
+                    loss = model.forwardBackwardCheckpointed(ids, pos, b.maxPosition(), null,
                             logits -> CausalLmLoss.sum(logits, b));
                 } else {
                     NDArray l = CausalLmLoss.sum(model.forward(ids, pos, b.maxPosition()), b);

@@ -21,7 +21,7 @@ class TorchShimTest {
     void everyRequiredSymbolResolves() {
         // get() throws naming the missing symbols; reaching the assertion means all resolved
         TorchShim shim = TorchShim.get();
-        assertEquals(16, TorchShim.REQUIRED_SYMBOLS.size());
+        assertEquals(17, TorchShim.REQUIRED_SYMBOLS.size());
         assertNotEquals(shim.dtypeCode(TorchDType.FLOAT32), shim.dtypeCode(TorchDType.BFLOAT16));
     }
 
@@ -123,6 +123,61 @@ class TorchShimTest {
                 }
             }
             assertTrue(maxErr < 1e-5, "max abs error " + maxErr);
+        }
+    }
+
+    @Test
+    void sdpaWithABoolMaskEqualsComposedAttentionWithTheSameMaskAndKeepsGradients() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            JniUtils.setGradMode(true);
+            m.getEngine().setRandomSeed(11);
+            int b = 1, h = 2, t = 6, d = 4;
+            NDArray q = m.randomNormal(new Shape(b, h, t, d));
+            NDArray k = m.randomNormal(new Shape(b, h, t, d));
+            NDArray v = m.randomNormal(new Shape(b, h, t, d));
+            q.setRequiresGradient(true);
+            // two packed samples [0, 3) and [3, 6): block-diagonal causal, by hand
+            boolean[] allowed = new boolean[t * t];
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j <= i; j++) {
+                    allowed[i * t + j] = (i < 3) == (j < 3);
+                }
+            }
+            NDArray mask = m.create(allowed, new Shape(1, 1, t, t));
+            for (int repeat = 0; repeat < 200; repeat++) { // the boxed optional is freed by libtorch every call
+                shim.scaledDotProductAttention(q, k, v, mask, false, false).close();
+            }
+            NDArray out = shim.scaledDotProductAttention(q, k, v, mask, false, false);
+            float[] qa = q.toFloatArray(), ka = k.toFloatArray(), va = v.toFloatArray(), oa = out.toFloatArray();
+            double maxErr = 0;
+            for (int hh = 0; hh < h; hh++) {
+                for (int i = 0; i < t; i++) {
+                    double[] w = new double[t];
+                    double z = 0;
+                    for (int j = 0; j < t; j++) {
+                        if (!allowed[i * t + j]) {
+                            continue;
+                        }
+                        double s = 0;
+                        for (int c = 0; c < d; c++) {
+                            s += qa[(hh * t + i) * d + c] * ka[(hh * t + j) * d + c];
+                        }
+                        w[j] = Math.exp(s / Math.sqrt(d));
+                        z += w[j];
+                    }
+                    for (int c = 0; c < d; c++) {
+                        double o = 0;
+                        for (int j = 0; j < t; j++) {
+                            o += w[j] / z * va[(hh * t + j) * d + c];
+                        }
+                        maxErr = Math.max(maxErr, Math.abs(o - oa[(hh * t + i) * d + c]));
+                    }
+                }
+            }
+            assertTrue(maxErr < 1e-5, "max abs error " + maxErr);
+            JniUtils.backward((PtNDArray) out.sum(), (PtNDArray) m.ones(new Shape()), false, false);
+            assertEquals(b * h * t * d, q.getGradient().toFloatArray().length);
         }
     }
 }

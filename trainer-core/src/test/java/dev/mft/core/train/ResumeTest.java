@@ -86,7 +86,7 @@ class ResumeTest {
         List<StepMetrics> first = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
             Run r = build(root, ModelWeights.random(CONFIG, 1, 0.2, root, Device.cpu()), first);
-            Trainer.Outcome o = r.trainer().train(data(), TrainerState.start(), (state, endOfEpoch, last) -> {
+            Trainer.Outcome o = r.trainer().train(data(), TrainerState.start(), (state, eval, endOfEpoch, last) -> {
                 if (state.globalStep() < stopAt) {
                     return StepListener.Decision.go(state);
                 }

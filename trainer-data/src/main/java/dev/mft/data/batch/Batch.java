@@ -4,11 +4,12 @@ import dev.mft.data.tokenize.TokenizedExample;
 import java.util.Objects;
 
 /**
- * A padded batch as flat row-major int arrays of shape [batchSize, seqLength] (element (b, t) at
- * {@code b * seqLength + t}); {@code taskIds} has one entry per row.
+ * A batch as flat row-major int arrays of shape [batchSize, seqLength] (element (b, t) at {@code b * seqLength + t}).
  *
- * <p>Labels are aligned with inputIds, not shifted, and are {@link TokenizedExample#IGNORE_INDEX}
- * on padding. attentionMask is 1 on real tokens and 0 on padding. Arrays are not copied: read-only.
+ * <p>Labels are aligned with inputIds, not shifted, and are {@link TokenizedExample#IGNORE_INDEX} on padding and on
+ * the first token of every packed sample. attentionMask is 1 on real tokens and 0 on padding. {@code sampleIds} says
+ * which sample of the batch each position belongs to (an index into {@code sampleTasks}, -1 on padding): a row holds
+ * one sample, or several when packed, and attention must not cross samples. Arrays are not copied: read-only.
  */
 public record Batch(
         int batchSize,
@@ -17,7 +18,8 @@ public record Batch(
         int[] labels,
         int[] positionIds,
         int[] attentionMask,
-        int[] taskIds) {
+        int[] sampleIds,
+        int[] sampleTasks) {
 
     public Batch {
         if (batchSize < 1 || seqLength < 1) {
@@ -29,7 +31,14 @@ public record Batch(
         requireLength(labels, cells, "labels");
         requireLength(positionIds, cells, "positionIds");
         requireLength(attentionMask, cells, "attentionMask");
-        requireLength(taskIds, batchSize, "taskIds");
+        requireLength(sampleIds, cells, "sampleIds");
+        Objects.requireNonNull(sampleTasks, "sampleTasks");
+        for (int s : sampleIds) {
+            if (s < -1 || s >= sampleTasks.length) {
+                throw new IllegalArgumentException("sample id " + s + "; expected -1 or an index below "
+                        + sampleTasks.length);
+            }
+        }
     }
 
     private static void requireLength(int[] array, int expected, String name) {
@@ -55,5 +64,14 @@ public record Batch(
             }
         }
         return count;
+    }
+
+    /** Non-padding positions. */
+    public long realTokens() {
+        long n = 0;
+        for (int m : attentionMask) {
+            n += m;
+        }
+        return n;
     }
 }

@@ -43,4 +43,18 @@ public record Conversation(String origin, String system, List<Turn> turns) {
     public int replyCount() {
         return (int) turns.stream().filter(t -> t.role() == Role.ASSISTANT).count();
     }
+
+    /**
+     * The conversation cut after its {@code reply}-th assistant reply (0-based): what split_example trains reply
+     * {@code reply} on.
+     */
+    public Conversation upToReply(int reply) {
+        int seen = -1;
+        for (int i = 0; i < turns.size(); i++) {
+            if (turns.get(i).role() == Role.ASSISTANT && ++seen == reply) {
+                return new Conversation(origin, system, turns.subList(0, i + 1));
+            }
+        }
+        throw new IllegalArgumentException(origin + " has " + replyCount() + " replies; no reply " + reply);
+    }
 }

@@ -3,8 +3,6 @@ package dev.mft.data.template;
 import dev.mft.data.conversation.Conversation;
 import dev.mft.data.conversation.Role;
 import dev.mft.data.conversation.Turn;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -35,18 +33,17 @@ public final class MftcoderTemplate implements ChatTemplate {
 
     @Override
     public RenderedConversation render(Conversation conversation) {
-        List<Segment> segments = new ArrayList<>();
+        Segments out = new Segments();
         if (conversation.system() != null) {
-            segments.add(new Segment(markers.system() + conversation.system() + "\n", false));
+            out.context(markers.system() + conversation.system() + "\n");
         }
         for (Turn turn : conversation.turns()) {
             if (turn.role() == Role.USER) {
-                segments.add(new Segment(markers.user() + turn.content() + "\n" + markers.assistant(), false));
+                out.context(markers.user() + turn.content() + "\n" + markers.assistant());
             } else {
-                segments.add(new Segment(turn.content() + "\n" + eosText, true));
-                segments.add(new Segment("\n", false));
+                out.reply(turn.content() + "\n" + eosText).context("\n");
             }
         }
-        return new RenderedConversation(segments);
+        return out.build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.mft.data.template;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,5 +29,19 @@ public record RenderedConversation(List<Segment> segments) {
             }
         }
         return sb.toString();
+    }
+
+    /** Number of distinct replies among the segments. */
+    public int replyCount() {
+        return (int) segments.stream().mapToInt(Segment::reply).filter(r -> r >= 0).distinct().count();
+    }
+
+    /** The same text with only reply {@code reply} trained (last_response and split_example). */
+    public RenderedConversation trainOnly(int reply) {
+        List<Segment> out = new ArrayList<>(segments.size());
+        for (Segment s : segments) {
+            out.add(new Segment(s.text(), s.reply(), s.reply() == reply && s.reply() != Segment.CONTEXT));
+        }
+        return new RenderedConversation(out);
     }
 }

@@ -3,17 +3,21 @@ package dev.mft.data.tokenize;
 import java.util.List;
 import java.util.Objects;
 
-/**
- * Examples that fit seq_length, and how many were dropped for being longer.
- *
- * @param firstDroppedOrigin where the first dropped conversation came from, or null if none was
- */
-public record EncodedExamples(List<TokenizedExample> examples, int dropped, String firstDroppedOrigin) {
+/** The examples of one task that fit seq_length (after truncation), and the counts of the pass. */
+public record EncodedExamples(List<TokenizedExample> examples, EncodeStats stats) {
 
     public EncodedExamples {
         examples = List.copyOf(Objects.requireNonNull(examples, "examples"));
-        if (dropped < 0) {
-            throw new IllegalArgumentException("dropped " + dropped + "; expected >= 0");
-        }
+        Objects.requireNonNull(stats, "stats");
+    }
+
+    /** Examples dropped (too long, or nothing trained left after truncation). */
+    public int dropped() {
+        return stats.dropped();
+    }
+
+    /** Where the first dropped example came from, or null. */
+    public String firstDroppedOrigin() {
+        return stats.firstDroppedOrigin();
     }
 }

@@ -1,8 +1,10 @@
 package dev.mft.data.tokenize;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import dev.mft.data.io.ContentHash;
+import dev.mft.data.template.TemplateTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,10 +25,15 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final SpecialTokens specialTokens;
     private final int vocabSize;
+    private final String chatTemplate;
+    private final List<String> addedTokens;
+    private final String fingerprint;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokenTexts texts, Path dir, int vocabSize,
+            List<String> addedTokens) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
+        this.addedTokens = List.copyOf(addedTokens);
         Path config = dir.resolve("tokenizer_config.json");
         if (texts.eos() == null) {
             throw new IllegalArgumentException(config + ": eos_token is missing or null; expected the"
@@ -36,10 +43,37 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         SpecialToken bos = texts.bos() == null ? null : resolve(texts.bos(), "bos_token", config);
         SpecialToken pad = texts.pad() == null ? eos : resolve(texts.pad(), "pad_token", config);
         this.specialTokens = new SpecialTokens(bos, eos, pad);
+        this.chatTemplate = TokenizerChatTemplate.read(config);
+        this.fingerprint = new ContentHash().addFile(dir.resolve("tokenizer.json")).addFile(config).hex();
     }
 
     /** Loads {@code modelDir/tokenizer.json} and the special tokens of {@code modelDir/tokenizer_config.json}. */
     public static HfTokenizer load(Path modelDir) {
+        return loadFolder(modelDir, List.of());
+    }
+
+    /**
+     * Loads the tokenizer with {@code required} special tokens present: those that do not already encode to one id
+     * are added after the largest id (e.g. Yuan2's {@code <sep>}, {@code <eod>} for the yuan2 template). The model's
+     * vocab_size must then cover them.
+     */
+    public static HfTokenizer load(Path modelDir, List<String> required) {
+        HfTokenizer plain = loadFolder(modelDir, List.of());
+        List<String> missing = required.stream().filter(t -> plain.encode(t).length() != 1).toList();
+        if (missing.isEmpty()) {
+            return plain;
+        }
+        int firstId = plain.vocabSize();
+        plain.close();
+        Path copy = AddedSpecialTokens.copyWith(modelDir, missing, firstId);
+        try {
+            return loadFolder(copy, missing);
+        } finally {
+            AddedSpecialTokens.delete(copy);
+        }
+    }
+
+    private static HfTokenizer loadFolder(Path modelDir, List<String> added) {
         Path json = modelDir.resolve("tokenizer.json");
         Path config = modelDir.resolve("tokenizer_config.json");
         for (Path required : List.of(json, config)) {
@@ -63,7 +97,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             throw new UncheckedIOException("cannot load tokenizer " + json, e);
         }
         try {
-            return new HfTokenizer(djl, texts, modelDir, vocabSize);
+            return new HfTokenizer(djl, texts, modelDir, vocabSize, added);
         } catch (RuntimeException e) {
             djl.close();
             throw e;
@@ -92,6 +126,22 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return specialTokens;
     }
 
+    /** SHA-256 of tokenizer.json (with any added tokens) and tokenizer_config.json: keys the dataset cache. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** The special tokens {@link #load(Path, List)} had to add (empty when the tokenizer had them all). */
+    public List<String> addedTokens() {
+        return addedTokens;
+    }
+
+    /** What chat templates need: BOS and EOS texts and the model's own Jinja chat_template (or null). */
+    public TemplateTokens templateTokens() {
+        return new TemplateTokens(specialTokens.bos() == null ? null : specialTokens.bos().text(),
+                specialTokens.eos().text(), chatTemplate);
+    }
+
     /**
      * One more than the largest id tokenizer.json knows (model vocab and added tokens). A model's
      * config.json vocab_size may be larger (embeddings padded to a multiple), never smaller.
@@ -102,16 +152,28 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     @Override
     public TokenEncoding encode(String text) {
-        return toTokenEncoding(text, tokenizer.encode(text, false, false));
+        return encodeBatch(List.of(text)).get(0);
     }
 
-    /** Encodes in parallel inside the native library. */
+    /**
+     * Encodes in parallel inside the native library. Only ids and character spans are fetched from each native
+     * encoding: DJL's {@code batchEncode} also copies tokens (one Java String per token), type, word and sequence
+     * ids and masks, which training never reads, and that copying costs about as much as the template, masks and
+     * batches together (docs/benchmarks.md).
+     */
     @Override
     public List<TokenEncoding> encodeBatch(List<String> texts) {
-        Encoding[] encodings = tokenizer.batchEncode(texts.toArray(new String[0]), false, false);
-        List<TokenEncoding> out = new ArrayList<>(encodings.length);
-        for (int i = 0; i < encodings.length; i++) {
-            out.add(toTokenEncoding(texts.get(i), encodings[i]));
+        long[] handles = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(new String[0]), false);
+        List<TokenEncoding> out = new ArrayList<>(handles.length);
+        try {
+            for (int i = 0; i < handles.length; i++) {
+                out.add(toTokenEncoding(texts.get(i), TokenizersLibrary.LIB.getTokenIds(handles[i]),
+                        TokenizersLibrary.LIB.getTokenCharSpans(handles[i])));
+            }
+        } finally {
+            for (long h : handles) {
+                TokenizersLibrary.LIB.deleteEncoding(h);
+            }
         }
         return out;
     }
@@ -130,9 +192,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         tokenizer.close();
     }
 
-    private static TokenEncoding toTokenEncoding(String text, Encoding encoding) {
-        long[] longIds = encoding.getIds();
-        CharSpan[] spans = encoding.getCharTokenSpans();
+    private static TokenEncoding toTokenEncoding(String text, long[] longIds, CharSpan[] spans) {
         int n = longIds.length;
         int[] ids = new int[n];
         int[] starts = new int[n];

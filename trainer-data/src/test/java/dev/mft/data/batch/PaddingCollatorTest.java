@@ -27,7 +27,8 @@ class PaddingCollatorTest {
         assertArrayEquals(new int[] {X, 6, 7, X, 9, X}, b.labels());
         assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0}, b.attentionMask());
         assertArrayEquals(new int[] {0, 1, 2, 0, 1, 2}, b.positionIds());
-        assertArrayEquals(new int[] {0, 2}, b.taskIds());
+        assertArrayEquals(new int[] {0, 2}, b.sampleTasks());
+        assertArrayEquals(new int[] {0, 0, 0, 1, 1, -1}, b.sampleIds());
         assertEquals(3, b.trainedTokens()); // 6, 7 in row 0; 9 in row 1
     }
 

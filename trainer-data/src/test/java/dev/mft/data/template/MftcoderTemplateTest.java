@@ -22,13 +22,11 @@ class MftcoderTemplateTest {
         RenderedConversation r = new MftcoderTemplate(RoleMarkers.MFTCODER, "</s>").render(TWO_ROUNDS);
 
         assertEquals(List.of(
-                new Segment("<s>system\nBe brief.\n", false),
-                new Segment("<s>human\n1+1?\n<s>bot\n", false),
-                new Segment("2\n</s>", true),
-                new Segment("\n", false),
-                new Segment("<s>human\n2+2?\n<s>bot\n", false),
-                new Segment("4\n</s>", true),
-                new Segment("\n", false)), r.segments());
+                Segment.context("<s>system\nBe brief.\n<s>human\n1+1?\n<s>bot\n"),
+                Segment.reply("2\n</s>", 0),
+                Segment.context("\n<s>human\n2+2?\n<s>bot\n"),
+                Segment.reply("4\n</s>", 1),
+                Segment.context("\n")), r.segments());
         assertEquals("<s>system\nBe brief.\n<s>human\n1+1?\n<s>bot\n2\n</s>\n<s>human\n2+2?\n<s>bot\n4\n</s>\n",
                 r.text());
         assertEquals("2\n</s>4\n</s>", r.trainedText());

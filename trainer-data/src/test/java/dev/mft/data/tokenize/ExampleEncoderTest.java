@@ -9,6 +9,7 @@ import dev.mft.data.conversation.Conversation;
 import dev.mft.data.conversation.Turn;
 import dev.mft.data.read.ChatRoundsReader;
 import dev.mft.data.template.MftcoderTemplate;
+import dev.mft.data.template.LossMode;
 import dev.mft.data.template.RoleMarkers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,6 +124,56 @@ class ExampleEncoderTest {
             assertEquals(i >= 19 && i < 26 ? (int) "<s>human\nhi\n<s>bot\nyo\n</s>\n".charAt(i)
                     : TokenizedExample.IGNORE_INDEX, labels[i], "char " + i);
         }
+    }
+
+    @Test
+    void overLongExamplesAreTruncatedFromTheChosenSideAndCounted() {
+        TextTokenizer perChar = ExampleEncoderTest::perChar;
+        MftcoderTemplate template = new MftcoderTemplate(RoleMarkers.MFTCODER, "</s>");
+        // "<s>human\nhi\n<s>bot\n" (19 chars, untrained) + "yo\n</s>" (7, trained) + "\n" (1) = 27 characters
+        Conversation c = new Conversation("c", null, List.of(Turn.user("hi"), Turn.assistant("yo")));
+        String text = "<s>human\nhi\n<s>bot\nyo\n</s>\n";
+
+        EncodedExamples left = new ExampleEncoder(perChar, template, LossMode.EFFICIENT, 10, Truncation.LEFT)
+                .encodeAll(List.of(c), 0);
+        EncodedExamples right = new ExampleEncoder(perChar, template, LossMode.EFFICIENT, 23, Truncation.RIGHT)
+                .encodeAll(List.of(c), 0);
+        EncodedExamples rightTooShort = new ExampleEncoder(perChar, template, LossMode.EFFICIENT, 19, Truncation.RIGHT)
+                .encodeAll(List.of(c), 0);
+
+        // left keeps the last 10 characters, right the first 23 (which end inside the reply)
+        assertEquals(text.substring(17), chars(left.examples().get(0).inputIds()));
+        assertEquals(1, left.stats().truncated());
+        assertEquals(text.substring(0, 23), chars(right.examples().get(0).inputIds()));
+        assertEquals("yo\n<", chars(trainedIds(right.examples().get(0))));
+        // right-truncated to the 19 untrained characters: nothing left to train, dropped and counted
+        assertEquals(0, rightTooShort.examples().size());
+        assertEquals(1, rightTooShort.stats().untrainedAfterTruncation());
+        assertEquals("c", rightTooShort.firstDroppedOrigin());
+        // under "drop" one character too many drops it
+        assertEquals(1, new ExampleEncoder(perChar, template, LossMode.EFFICIENT, 26, Truncation.DROP)
+                .encodeAll(List.of(c), 0).stats().tooLong());
+    }
+
+    private static TokenEncoding perChar(String text) {
+        int n = text.length();
+        int[] ids = new int[n];
+        int[] starts = new int[n];
+        int[] ends = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = text.charAt(i);
+            starts[i] = i;
+            ends[i] = i + 1;
+        }
+        return new TokenEncoding(ids, starts, ends);
+    }
+
+    private static String chars(int[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append((char) id);
+        }
+        return sb.toString();
     }
 
     private static int[] trainedIds(TokenizedExample ex) {

@@ -13,7 +13,7 @@ class TokenLabelsTest {
     private static final int X = TokenizedExample.IGNORE_INDEX;
     // "ab" prompt, "cd" reply (trained), "ef" template tail
     private static final RenderedConversation ABCDEF = new RenderedConversation(List.of(
-            new Segment("ab", false), new Segment("cd", true), new Segment("ef", false)));
+            Segment.context("ab"), Segment.reply("cd", 0), Segment.context("ef")));
 
     @Test
     void tokensInsideTrainedTextAreTrainedAndOthersIgnored() {
