@@ -88,6 +88,24 @@ class DemoTrainingTest {
         assertTrue(!gen.out().isBlank(), "generate printed nothing");
     }
 
+    @Test
+    void bf16TrainingOfTheDemoLowersTheLossAndStaysWithinTwoPercentOfFp32() throws Exception {
+        String[] common = {"train", "--train_config", config.toString(), "--max_train_steps", "20", "--log_interval",
+            "1", "--evaluation_steps", "1000"};
+        CliRun fp32 = CliRun.of(concat(common, "--output_dir", dir.resolve("fp32").toString()));
+        assertEquals(0, fp32.exitCode(), fp32.err());
+        CliRun bf16 = CliRun.of(concat(common, "--output_dir", dir.resolve("bf16").toString(), "--bf16"));
+        assertEquals(0, bf16.exitCode(), bf16.err());
+        assertTrue(bf16.out().contains("compute BFLOAT16"), bf16.out());
+        List<JsonNode> a = metrics(dir.resolve("fp32"));
+        List<JsonNode> b = metrics(dir.resolve("bf16"));
+        double first = b.get(0).get("loss").asDouble();
+        double last = b.get(19).get("loss").asDouble();
+        double ref = a.get(19).get("loss").asDouble();
+        assertTrue(last < 0.8 * first, "bf16 demo loss " + first + " -> " + last);
+        assertTrue(Math.abs(last - ref) <= 0.02 * ref, "after 20 steps: bf16 " + last + " vs fp32 " + ref);
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = new String[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
