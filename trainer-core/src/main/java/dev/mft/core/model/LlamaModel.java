@@ -69,30 +69,59 @@ public final class LlamaModel {
      * @return logits [B, T, V]
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, int maxPosition) {
-        long b = inputIds.getShape().get(0);
-        long t = inputIds.getShape().get(1);
+        NDArray[] cosSin = rope(positionIds, maxPosition);
+        NDArray h = embed(inputIds);
+        for (int i = 0; i < blocks.size(); i++) {
+            h = layer(i, h, cosSin);
+        }
+        return head(h);
+    }
+
+    // The pieces of forward, for strategies that run the model layer by layer (ZeRO-2/3 reduce each layer's
+    // gradients as soon as its backward is done; ZeRO-3 also gathers each layer's weights just before it runs).
+
+    /** Number of decoder layers. */
+    public int numLayers() {
+        return blocks.size();
+    }
+
+    /** Rotary tables for the positions: 2 x [B, 1, T, D] (no weights involved). */
+    public NDArray[] rope(NDArray positionIds, int maxPosition) {
+        return rope.tables(positionIds, maxPosition);
+    }
+
+    /** Token embeddings: [B, T] int64 -> [B, T, H]. */
+    public NDArray embed(NDArray inputIds) {
+        return Ops.embedding(inputIds, embed);
+    }
+
+    /** Decoder layer {@code i}: [B, T, H] -> [B, T, H]. */
+    public NDArray layer(int i, NDArray h, NDArray[] cosSin) {
+        long b = h.getShape().get(0);
+        long t = h.getShape().get(1);
         int hq = config.numAttentionHeads();
         int hkv = config.numKeyValueHeads();
         int d = config.headDim();
         double eps = config.rmsNormEps();
-        NDArray[] cosSin = rope.tables(positionIds, maxPosition); // 2 x [B, 1, T, D]
-        NDArray h = Ops.embedding(inputIds, embed); // [B, T, H]
-        for (Block blk : blocks) {
-            NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
-            NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
-            NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
-            NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
-            q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
-            k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
-            NDArray a = attend(q, k, v); // [B, Hq, T, D]
-            a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
-            h = h.add(blk.o.forward(a)); // residual
-            x = rmsNorm(h, blk.postNorm, eps);
-            NDArray gated = TorchShim.get().silu(blk.gate.forward(x)).mul(blk.up.forward(x)); // [B, T, F]
-            h = h.add(blk.down.forward(gated)); // residual
-        }
-        h = rmsNorm(h, finalNorm, eps);
-        return Ops.linear(h, lmHead, null); // [B, T, V]
+        Block blk = blocks.get(i);
+        NDArray x = rmsNorm(h, blk.inputNorm, eps); // [B, T, H]
+        NDArray q = blk.q.forward(x).reshape(b, t, hq, d).transpose(0, 2, 1, 3); // [B, Hq, T, D]
+        NDArray k = blk.k.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
+        NDArray v = blk.v.forward(x).reshape(b, t, hkv, d).transpose(0, 2, 1, 3); // [B, Hkv, T, D]
+        q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
+        k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
+        NDArray a = attend(q, k, v); // [B, Hq, T, D]
+        a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) hq * d); // [B, T, Hq*D]
+        h = h.add(blk.o.forward(a)); // residual
+        x = rmsNorm(h, blk.postNorm, eps);
+        NDArray gated = TorchShim.get().silu(blk.gate.forward(x)).mul(blk.up.forward(x)); // [B, T, F]
+        h = h.add(blk.down.forward(gated)); // residual
+        return h;
+    }
+
+    /** Final norm and LM head: [B, T, H] -> logits [B, T, V]. */
+    public NDArray head(NDArray h) {
+        return Ops.linear(rmsNorm(h, finalNorm, config.rmsNormEps()), lmHead, null); // [B, T, V]
     }
 
     private NDArray attend(NDArray q, NDArray k, NDArray v) {

@@ -39,6 +39,14 @@ public final class Autograd {
     }
 
     /**
+     * Backpropagates from a non-scalar output with an explicit upstream gradient of its shape: how a layer-by-layer
+     * backward continues from the gradient that reached the layer's output.
+     */
+    public static void backward(NDArray output, NDArray upstream) {
+        JniUtils.backward((PtNDArray) output, (PtNDArray) upstream, false, false);
+    }
+
+    /**
      * The gradient of a parameter, owned by {@code scratch} (never the parameter's long-lived manager), or null when
      * it has none. It aliases the parameter's {@code .grad}: in-place ops on it change the gradient.
      */

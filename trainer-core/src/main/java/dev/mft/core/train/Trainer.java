@@ -7,8 +7,9 @@ import dev.mft.core.checkpoint.TrainerState;
 import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
-import dev.mft.core.optim.GradientClipper;
 import dev.mft.core.optim.LrSchedule;
+import dev.mft.core.parallel.ParallelStrategy;
+import dev.mft.core.parallel.SingleDevice;
 import dev.mft.core.tensor.Autograd;
 import java.util.List;
 
@@ -19,17 +20,24 @@ import java.util.List;
  */
 public final class Trainer {
     private final LlamaModel model;
-    private final AdamW optimizer;
+    private final ParallelStrategy parallel;
     private final LrSchedule schedule;
     private final TrainerSettings settings;
     private final MetricsSink sink;
     private final NDManager root;
     private final Device device;
 
+    /** One device. */
     public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
             NDManager root, Device device) {
+        this(model, new SingleDevice(optimizer), schedule, settings, sink, root, device);
+    }
+
+    /** Any parallel strategy (DDP, ZeRO): it owns the optimizer and where gradients and parameters live. */
+    public Trainer(LlamaModel model, ParallelStrategy parallel, LrSchedule schedule, TrainerSettings settings,
+            MetricsSink sink, NDManager root, Device device) {
         this.model = model;
-        this.optimizer = optimizer;
+        this.parallel = parallel;
         this.schedule = schedule;
         this.settings = settings;
         this.sink = sink;
@@ -115,28 +123,33 @@ public final class Trainer {
             stepTokens += b.trainedTokens();
             realTokens += b.realTokens();
         }
+        long[] global = parallel.sumOverRanks(new long[] {stepTokens, realTokens}); // the global batch, all ranks
+        stepTokens = global[0];
+        realTokens = global[1];
         double lossSum = 0;
         try (NDManager scope = root.newSubManager(device)) {
             for (TokenBatch b : micro) {
-                if (b.trainedTokens() == 0) {
-                    continue; // nothing to learn from; keeps a 0/0 out of the loss
+                if (b.trainedTokens() == 0 && (stepTokens == 0 || !parallel.collectivesPerMicroBatch())) {
+                    continue; // nothing to learn from (keeps a 0/0 out of the loss), unless other ranks wait on us
                 }
                 try (NDManager mb = scope.newSubManager(device)) {
-                    NDArray logits = model.forward(BatchArrays.ids(mb, b, device),
+                    NDArray logits = parallel.forward(model, BatchArrays.ids(mb, b, device),
                             BatchArrays.positions(mb, b, device), b.maxPosition()); // [B, T, V]
                     NDArray sum = CausalLmLoss.sum(logits, b); // scalar
                     NDArray normalized = sum.div(stepTokens); // the step's global token count, not per micro-batch
                     Autograd.backward(normalized);
+                    parallel.afterBackward(mb);
                     lossSum += CausalLmLoss.value(sum);
                 }
             }
-            double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);
+            lossSum = parallel.sumOverRanks(lossSum); // every rank logs, and skips a non-finite step, alike
+            double gradNorm = parallel.clipGradients(settings.maxGradNorm(), scope);
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
             boolean finite = Double.isFinite(gradNorm) && Double.isFinite(lossSum);
             if (finite) {
-                optimizer.step(lr, scope);
+                parallel.optimizerStep(lr, scope);
             }
-            optimizer.zeroGrad();
+            parallel.zeroGrad();
             return new StepResult(stepTokens == 0 ? Double.NaN : lossSum / stepTokens, lr, gradNorm, stepTokens,
                     realTokens, finite);
         }
