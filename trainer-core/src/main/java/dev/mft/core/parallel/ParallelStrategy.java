@@ -25,15 +25,22 @@ public interface ParallelStrategy extends AutoCloseable {
 
     /**
      * Whether {@link #forward} or {@link #afterBackward} talk to other ranks: then a rank must run every micro-batch,
-     * even one without trained tokens, or the others would wait for it.
+     * even one without trained tokens, or the others would wait for it. By default they do not.
      */
-    boolean collectivesPerMicroBatch();
+    default boolean collectivesPerMicroBatch() {
+        return false;
+    }
 
-    /** Logits [B, T, V] of a micro-batch; results live on the manager of {@code inputIds}. */
-    NDArray forward(LlamaModel model, NDArray inputIds, NDArray positionIds, int maxPosition);
+    /** Logits [B, T, V] of a micro-batch; results live on the manager of {@code inputIds}. By default, whole. */
+    default NDArray forward(LlamaModel model, NDArray inputIds, NDArray positionIds, int maxPosition) {
+        return model.forward(inputIds, positionIds, maxPosition);
+    }
 
-    /** Called right after the loss's backward of each micro-batch (gradients of that micro-batch are complete). */
-    void afterBackward(NDManager scratch);
+    /**
+     * Called right after the loss's backward of each micro-batch (gradients of that micro-batch are complete). By
+     * default nothing happens here.
+     */
+    default void afterBackward(NDManager scratch) {}
 
     /**
      * Makes the step's gradients whole across ranks, measures their global L2 norm (before clipping) and clips to

@@ -1,8 +1,6 @@
 package dev.mft.core.parallel;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
 
@@ -23,19 +21,6 @@ public final class SingleDevice implements ParallelStrategy {
     public double sumOverRanks(double local) {
         return local;
     }
-
-    @Override
-    public boolean collectivesPerMicroBatch() {
-        return false;
-    }
-
-    @Override
-    public NDArray forward(LlamaModel model, NDArray inputIds, NDArray positionIds, int maxPosition) {
-        return model.forward(inputIds, positionIds, maxPosition);
-    }
-
-    @Override
-    public void afterBackward(NDManager scratch) {}
 
     @Override
     public double clipGradients(double maxNorm, NDManager scratch) {

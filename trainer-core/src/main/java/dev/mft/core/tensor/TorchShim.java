@@ -44,6 +44,7 @@ public final class TorchShim {
             "aoti_torch_get_sizes",
             "aoti_torch_get_strides",
             "aoti_torch_copy_",
+            "aoti_torch_zero_",
             "aoti_torch_device_type_cpu",
             "aoti_torch_device_type_cuda",
             "aoti_torch_dtype_float32",
@@ -145,6 +146,22 @@ public final class TorchShim {
         check(library.getFunction("aoti_torch_get_storage_size").invokeInt(new Object[] {handle(array), out}),
                 "aoti_torch_get_storage_size");
         return out[0];
+    }
+
+    /**
+     * Address of the start of a tensor's storage (its data pointer minus its offset): views of one buffer share it,
+     * so memory can be counted once per storage.
+     */
+    public long storageBase(NDArray array) {
+        long[] offset = new long[1];
+        check(library.getFunction("aoti_torch_get_storage_offset").invokeInt(new Object[] {handle(array), offset}),
+                "aoti_torch_get_storage_offset");
+        return dataPointer(array) - offset[0] * dtypeOf(array).byteSize();
+    }
+
+    /** Sets every element to zero in place (a multiply by 0 would keep NaNs). */
+    public void zero(NDArray array) {
+        check(library.getFunction("aoti_torch_zero_").invokeInt(new Object[] {handle(array)}), "aoti_torch_zero_");
     }
 
     /** Whether a tensor is densely packed in row-major order (so its memory is one span of numel elements). */
