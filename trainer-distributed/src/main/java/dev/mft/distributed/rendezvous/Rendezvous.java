@@ -26,7 +26,6 @@ public final class Rendezvous {
      */
     public static Joined join(String masterAddr, int masterPort, String runId, int rank, int worldSize,
             Duration timeout) {
-        long start = System.nanoTime();
         StoreServer server = null;
         if (rank == 0) {
             try {
@@ -38,8 +37,7 @@ public final class Rendezvous {
         StoreClient client = null;
         try {
             client = StoreClient.connect(masterAddr, masterPort, runId, rank, worldSize, timeout);
-            Duration left = timeout.minusNanos(System.nanoTime() - start);
-            client.barrier("rendezvous", left.isNegative() ? Duration.ZERO : left);
+            client.barrier("rendezvous", timeout); // counted from our arrival: every rank waits the full time
             return new Joined(client, Optional.ofNullable(server));
         } catch (RendezvousException e) {
             if (client != null) {

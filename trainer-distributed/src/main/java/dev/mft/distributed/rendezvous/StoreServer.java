@@ -100,11 +100,13 @@ public final class StoreServer implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
             int[] rank = {-1};
             String refusal = handshake(in, peer, rank);
+            if (refusal != null) {
+                refuse(peer, refusal); // recorded before the peer hears of it
+            }
             out.writeBoolean(refusal == null);
             out.writeUTF(refusal == null ? "welcome" : refusal);
             out.flush();
             if (refusal != null) {
-                refuse(peer, refusal);
                 return;
             }
             socket.setSoTimeout(0); // a worker may stay quiet for a long time between requests

@@ -65,6 +65,7 @@ final class LayerwiseRunner {
                     layerInputs.add(x); // the activation checkpoint the backward recomputes from
                     x = m.layer(i, x, cosSin);
                     release(plan.layer(i));
+                    betweenLayers.run();
                 }
             }
             acquire(plan.head(), null);
@@ -79,6 +80,7 @@ final class LayerwiseRunner {
                 layerInputs.add(in);
                 x = m.layer(i, in, cosSin);
                 layerOutputs.add(x);
+                betweenLayers.run();
             }
         }
         materializeGrads(plan.head());
@@ -120,6 +122,7 @@ final class LayerwiseRunner {
             if (stage3) {
                 release(layer);
             }
+            betweenLayers.run();
         }
         if (!tied) {
             materializeGrads(plan.embed());
@@ -170,7 +173,6 @@ final class LayerwiseRunner {
 
     private void release(ModulePlan.Module m) {
         m.partitioned().forEach(Bucket::releaseParams);
-        betweenLayers.run();
     }
 
     private static void materializeGrads(ModulePlan.Module m) {

@@ -101,6 +101,12 @@ final class TinyTraining {
 
     /** Builds the model and its strategy, trains, and returns what rank 0 (or the single process) ends with. */
     static Result train(Mode mode, boolean tied, Collective c, ZeroSettings zero, Consumer<ParallelStrategy> probe) {
+        return train(mode, tied, c, zero, probe, null);
+    }
+
+    /** As above; {@code before} sees the strategy before the first step, {@code after} after the last. */
+    static Result train(Mode mode, boolean tied, Collective c, ZeroSettings zero, Consumer<ParallelStrategy> before,
+            Consumer<ParallelStrategy> after) {
         TorchRuntime.start();
         int rank = c == null ? 0 : c.rank();
         int world = c == null ? 1 : c.worldSize();
@@ -128,13 +134,16 @@ final class TinyTraining {
             } else {
                 strategy = new ZeroStrategy(c, zero, params, all, config.numHiddenLayers(), adam, root, Device.cpu());
             }
-            if (probe != null) {
-                probe.accept(strategy);
+            if (before != null) {
+                before.accept(strategy);
             }
             LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, STEPS);
             TrainerSettings settings = new TrainerSettings(1, STEPS, ACCUMULATION, 0.5, 1);
             new Trainer(model, strategy, lr, settings, (StepMetrics m) -> losses.add(m.loss()), root, Device.cpu())
                     .train(data(rank, world));
+            if (after != null) {
+                after.accept(strategy);
+            }
             if (strategy instanceof ZeroStrategy z) {
                 z.gatherAll();
             }
