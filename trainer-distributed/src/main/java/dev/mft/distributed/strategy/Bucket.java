@@ -66,6 +66,10 @@ final class Bucket {
         return layout;
     }
 
+    long[] shape(int i) {
+        return shapes[i].clone();
+    }
+
     boolean trainable() {
         return trainable;
     }

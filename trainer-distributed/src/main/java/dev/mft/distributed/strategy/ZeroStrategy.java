@@ -123,6 +123,14 @@ public final class ZeroStrategy extends RankedStrategy {
     @Override
     public void optimizerStep(double lr, NDManager scratch) {
         optimizer.step(lr, scratch);
+        publishShards();
+    }
+
+    /**
+     * Copies every rank's parameter shard into every rank's whole buckets (after AdamW, or after a checkpoint
+     * restored the shards); stage 3's partitioned buckets need nothing: their shard is all there is.
+     */
+    public void publishShards() {
         for (ModulePlan.Module m : plan.modules()) {
             for (Bucket b : m.whole()) {
                 if (b.trainable()) {
@@ -144,6 +152,17 @@ public final class ZeroStrategy extends RankedStrategy {
 
     public int stage() {
         return stage;
+    }
+
+    /** Name and shape of every trainable tensor, in order (what a checkpoint's slices reassemble into). */
+    public Map<String, long[]> trainableShapes() {
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        for (Bucket b : plan.trainableBuckets()) {
+            for (int i = 0; i < b.entries().size(); i++) {
+                out.put(b.entries().get(i).name(), b.shape(i));
+            }
+        }
+        return out;
     }
 
     /** Called between layers of a stage-2/3 forward and backward, after the previous layer was released. */

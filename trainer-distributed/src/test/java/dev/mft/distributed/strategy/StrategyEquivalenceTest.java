@@ -31,18 +31,21 @@ class StrategyEquivalenceTest {
         List<TinyTraining.Result> ranks = LocalGroup.run(world, (rank, c) ->
                 TinyTraining.train(mode, tied, c, zero, null));
         for (TinyTraining.Result r : ranks) {
-            assertClose(single, r);
+            assertClose(single, r, true);
         }
     }
 
-    static void assertClose(TinyTraining.Result expected, TinyTraining.Result actual) {
+    /** Same losses and weights within 1e-5 relative; {@code learns}: the losses must also fall. */
+    static void assertClose(TinyTraining.Result expected, TinyTraining.Result actual, boolean learns) {
         assertEquals(expected.losses().size(), actual.losses().size());
         for (int i = 0; i < expected.losses().size(); i++) {
             double e = expected.losses().get(i);
             assertEquals(e, actual.losses().get(i), 1e-5 * Math.abs(e), "loss of step " + (i + 1));
         }
-        assertTrue(expected.losses().get(0) > expected.losses().get(expected.losses().size() - 1),
-                "the run must learn something, or equal weights prove little: " + expected.losses());
+        if (learns) {
+            assertTrue(expected.losses().get(0) > expected.losses().get(expected.losses().size() - 1),
+                    "the run must learn something, or equal weights prove little: " + expected.losses());
+        }
         for (Map.Entry<String, float[]> e : expected.weights().entrySet()) {
             float[] want = e.getValue();
             float[] got = actual.weights().get(e.getKey());

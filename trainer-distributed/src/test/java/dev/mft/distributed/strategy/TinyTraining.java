@@ -17,6 +17,8 @@ import dev.mft.core.parallel.ParallelStrategy;
 import dev.mft.core.parallel.SingleDevice;
 import dev.mft.core.tensor.Ops;
 import dev.mft.core.tensor.TorchRuntime;
+import dev.mft.core.checkpoint.TrainerState;
+import dev.mft.core.train.StepListener;
 import dev.mft.core.train.StepMetrics;
 import dev.mft.core.train.TokenBatch;
 import dev.mft.core.train.Trainer;
@@ -107,50 +109,82 @@ final class TinyTraining {
     /** As above; {@code before} sees the strategy before the first step, {@code after} after the last. */
     static Result train(Mode mode, boolean tied, Collective c, ZeroSettings zero, Consumer<ParallelStrategy> before,
             Consumer<ParallelStrategy> after) {
-        TorchRuntime.start();
-        int rank = c == null ? 0 : c.rank();
-        int world = c == null ? 1 : c.worldSize();
-        ModelConfig config = config(tied);
-        List<Double> losses = new ArrayList<>();
-        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+        try (Run run = new Run(mode, tied, c, zero)) {
+            if (before != null) {
+                before.accept(run.strategy);
+            }
+            run.train(TrainerState.start(), STEPS);
+            if (after != null) {
+                after.accept(run.strategy);
+            }
+            return run.result();
+        }
+    }
+
+    /** One rank's model, strategy and losses, which can train in pieces (for checkpoint and resume tests). */
+    static final class Run implements AutoCloseable {
+        final ParallelStrategy strategy;
+        final Map<String, NDArray> tensors = new LinkedHashMap<>();
+        private final NDManager root;
+        private final LlamaModel model;
+        private final int rank;
+        private final int world;
+        private final List<Double> losses = new ArrayList<>();
+
+        Run(Mode mode, boolean tied, Collective c, ZeroSettings zero) {
+            TorchRuntime.start();
+            rank = c == null ? 0 : c.rank();
+            world = c == null ? 1 : c.worldSize();
+            ModelConfig config = config(tied);
+            root = NDManager.newBaseManager(Device.cpu());
             ModelWeights w = ModelWeights.random(config, 7, 0.2, root, Device.cpu());
-            Map<String, NDArray> all = new LinkedHashMap<>(w.tensors());
+            tensors.putAll(w.tensors());
             List<Parameter> params = new ArrayList<>();
             LinearFactory linears;
             if (mode == Mode.FULL) {
                 params.addAll(w.trainAll());
                 linears = LinearFactory.dense();
             } else {
-                linears = adapters(w.manager(), params, all);
+                linears = adapters(w.manager(), params, tensors);
             }
-            LlamaModel model = new LlamaModel(config, w.tensors(), new RotaryEmbedding(root, config), linears,
+            model = new LlamaModel(config, w.tensors(), new RotaryEmbedding(root, config), linears,
                     LlamaModel.Attention.SDPA);
             AdamW.Settings adam = new AdamW.Settings(0.9, 0.999, 1e-8, 0.01);
-            ParallelStrategy strategy;
             if (c == null) {
                 strategy = new SingleDevice(new AdamW(params, adam, root));
             } else if (zero.stage() == 0) {
-                strategy = new Ddp(c, params, all, adam, zero, root, Device.cpu());
+                strategy = new Ddp(c, params, tensors, adam, zero, root, Device.cpu());
             } else {
-                strategy = new ZeroStrategy(c, zero, params, all, config.numHiddenLayers(), adam, root, Device.cpu());
+                strategy = new ZeroStrategy(c, zero, params, tensors, config.numHiddenLayers(), adam, root,
+                        Device.cpu());
             }
-            if (before != null) {
-                before.accept(strategy);
-            }
+        }
+
+        /** Trains from {@code from} up to optimizer step {@code untilStep}; returns where it stopped. */
+        TrainerState train(TrainerState from, int untilStep) {
             LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, STEPS);
-            TrainerSettings settings = new TrainerSettings(1, STEPS, ACCUMULATION, 0.5, 1);
-            new Trainer(model, strategy, lr, settings, (StepMetrics m) -> losses.add(m.loss()), root, Device.cpu())
-                    .train(data(rank, world));
-            if (after != null) {
-                after.accept(strategy);
-            }
+            TrainerSettings settings = new TrainerSettings(1, untilStep, ACCUMULATION, 0.5, 1);
+            return new Trainer(model, strategy, lr, settings, (StepMetrics m) -> losses.add(m.loss()), root,
+                    Device.cpu()).train(data(rank, world), from, StepListener.NONE).state();
+        }
+
+        /** Losses so far and the whole weights (gathered from every rank under stage 3). */
+        Result result() {
             if (strategy instanceof ZeroStrategy z) {
                 z.gatherAll();
             }
             Map<String, float[]> weights = new LinkedHashMap<>();
-            all.forEach((name, a) -> weights.put(name, a.toFloatArray()));
+            tensors.forEach((name, a) -> weights.put(name, a.toFloatArray()));
+            if (strategy instanceof ZeroStrategy z) {
+                z.repartition();
+            }
+            return new Result(List.copyOf(losses), weights);
+        }
+
+        @Override
+        public void close() {
             strategy.close();
-            return new Result(losses, weights);
+            root.close();
         }
     }
 
