@@ -3,6 +3,7 @@ package dev.mft.cli;
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.EvalCommand;
 import dev.mft.cli.command.InitModelCommand;
+import dev.mft.cli.command.LaunchCommand;
 import dev.mft.cli.command.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,9 +15,10 @@ import picocli.CommandLine.Command;
             "  mft init-model --config demo-tiny --tokenizer configs/demo-tokenizer --output work/demo-model",
             "  mft train --train_config configs/demo.json",
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
-            "  mft eval --train_config x.json"},
-        subcommands = {TrainCommand.class, EvalCommand.class, InitModelCommand.class, DemoSetupCommand.class,
-            CommandLine.HelpCommand.class})
+            "  mft eval --train_config x.json",
+            "  mft launch --nproc_per_node 2 -- train --train_config x.json --zero_stage 2"},
+        subcommands = {TrainCommand.class, EvalCommand.class, LaunchCommand.class, InitModelCommand.class,
+            DemoSetupCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
 

@@ -45,10 +45,6 @@ final class Unsupported {
                     + " task(s): this version computes the token mean over each optimizer step (case1, which equals"
                     + " case3 for one task); use \"case1\" or a single data_paths entry");
         }
-        if (c.dist().distributedType().isPresent()) {
-            problems.add("distributed_type \"" + c.dist().distributedType().get() + "\": multi-GPU training is not"
-                    + " available in this version; remove the key");
-        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the config asks for what this version cannot do:\n  - "
                     + String.join("\n  - ", problems));
