@@ -36,11 +36,13 @@ class PeerFailureTest {
         String runId = "failure-" + dies;
         try (StoreServer server = StoreServer.start(0, runId, world)) {
             List<CompletableFuture<String>> outcomes = new ArrayList<>();
+            List<Collective> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int r = 0; r < world; r++) {
                 int rank = r;
                 outcomes.add(CompletableFuture.supplyAsync(() -> {
                     StoreClient store = StoreClient.connect("127.0.0.1", server.port(), runId, rank, world, timeout);
                     Collective c = TcpRingCollective.connect(store, runId, rank, world, timeout);
+                    opened.add(c);
                     try (NDManager m = NDManager.newBaseManager()) {
                         NDArray a = m.ones(new ai.djl.ndarray.types.Shape(100_000));
                         for (int i = 0; ; i++) {
@@ -65,6 +67,7 @@ class PeerFailureTest {
                         || message.contains("failed"), message);
             }
             assertTrue((System.nanoTime() - start) / 1e9 < 20, "the failure reached everybody promptly");
+            opened.forEach(Collective::close);
         }
     }
 }
