@@ -7,6 +7,7 @@ import dev.mft.cli.command.DoctorCommand;
 import dev.mft.cli.command.EvalCommand;
 import dev.mft.cli.command.GenerateCommand;
 import dev.mft.cli.command.InitModelCommand;
+import dev.mft.cli.command.LaunchCommand;
 import dev.mft.cli.command.MergeAdapterCommand;
 import dev.mft.cli.command.TrainCommand;
 import picocli.CommandLine;
@@ -21,13 +22,15 @@ import picocli.CommandLine.Command;
             "  mft train --train_config x.json --learning_rate 1e-4 --num_train_epochs 2",
             "  mft eval --train_config x.json [--adapter output_dir/final]",
             "  mft data inspect --train_config x.json --limit 3",
-            "  mft merge-adapter --base_model_or_path M --adaptor_path output_dir/final --merged_output_path merged"},
+            "  mft merge-adapter --base_model_or_path M --adaptor_path output_dir/final --merged_output_path merged",
+            "  mft launch --nproc_per_node 2 -- train --train_config x.json --zero_stage 2"},
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
             GenerateCommand.class,
             DataCommand.class,
             MergeAdapterCommand.class,
+            LaunchCommand.class,
             InitModelCommand.class,
             DemoSetupCommand.class,
             DoctorCommand.class,

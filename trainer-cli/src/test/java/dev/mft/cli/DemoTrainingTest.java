@@ -22,12 +22,7 @@ class DemoTrainingTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        CliRun setup = CliRun.of("demo-setup", "--dir", dir.resolve("demo").toString());
-        assertEquals(0, setup.exitCode(), setup.err());
-        // the shipped demo config, pointed at the temp folder (relative paths resolve against the config's folder)
-        String demo = Files.readString(Path.of(System.getProperty("mft.repo.root", "..")).resolve("configs/demo.json"));
-        config = dir.resolve("demo.json");
-        Files.writeString(config, demo.replace("../work/demo/", "demo/").replace("../work/demo-out", "out"));
+        config = DemoWorkspace.create(dir);
     }
 
     private static List<JsonNode> metrics(Path outDir) throws Exception {

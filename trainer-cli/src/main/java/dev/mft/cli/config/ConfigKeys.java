@@ -227,8 +227,22 @@ public final class ConfigKeys {
             ConfigKey.of(RUNTIME, "num_threads", INT, "0", "CPU threads for the engine; 0 = the library's default."),
             // Distributed
             ConfigKey.of(DISTRIBUTED, "distributed_type", STRING, "null",
-                            "Parallel strategy; null = chosen by the launcher.")
-                    .withExample("\"ddp\""),
+                            "Data parallelism under `mft launch`: ddp, or deepspeed (ZeRO, see zero_stage); null ="
+                                    + " ZeRO when zero_stage or deepspeed is set, else DDP.")
+                    .withChoices(ConfigChoice.names(DistConfig.DistributedType.class))
+                    .withExample("\"deepspeed\""),
+            ConfigKey.of(DISTRIBUTED, "zero_stage", INT, "null",
+                            "ZeRO stage: 0 = DDP, 1 = shard optimizer state, 2 = also gradients, 3 = also"
+                                    + " parameters; null = the deepspeed JSON's stage, else 0.")
+                    .withExample("2"),
+            ConfigKey.of(DISTRIBUTED, "deepspeed", PATH, "null",
+                            "DeepSpeed JSON: zero_optimization (stage, bucket sizes, stage3 prefetch and persistence)"
+                                    + " and gradient_clipping; other settings must be \"auto\" or agree with this"
+                                    + " config.")
+                    .withExample("\"configs/ds_zero2.json\""),
+            ConfigKey.of(DISTRIBUTED, "dist_backend", STRING, "\"auto\"",
+                            "Collectives: nccl (GPUs), tcp (CPU ring, like gloo); auto = nccl on CUDA, else tcp.")
+                    .withChoices(ConfigChoice.names(DistConfig.Backend.class)),
             ConfigKey.of(DISTRIBUTED, "init_timeout_seconds", INT, "3600",
                     "Seconds rendezvous and collectives may wait before the run fails instead of hanging."));
 

@@ -96,7 +96,11 @@ final class TrainConfigBinder {
                         v.choice(RuntimeConfig.MixedPrecision.class, "mixed_precision"),
                         v.integer("seed")),
                 new DistConfig(
-                        Optional.ofNullable(v.string("distributed_type")),
+                        Optional.ofNullable(v.string("distributed_type"))
+                                .map(t -> ConfigChoice.parse(DistConfig.DistributedType.class, "distributed_type", t)),
+                        v.optionalInt("zero_stage"),
+                        v.optionalPath("deepspeed"),
+                        v.choice(DistConfig.Backend.class, "dist_backend"),
                         v.integer("init_timeout_seconds")));
     }
 

@@ -19,10 +19,14 @@ import dev.mft.core.optim.Parameter;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.train.MetricsJsonl;
+import dev.mft.core.parallel.ParallelStrategy;
+import dev.mft.core.train.MetricsSink;
 import dev.mft.core.train.Trainer;
 import dev.mft.core.train.TrainerSettings;
 import dev.mft.data.tokenize.HfTokenizer;
+import dev.mft.distributed.launch.WorkerEnv;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,21 +52,29 @@ public final class FineTune {
         Unsupported.check(c);
         Path modelDir = c.model().pretrainedModelPath();
         ModelSetup.requireModelFolder(modelDir);
-        Device device = RuntimeSetup.start(c.runtime());
+        WorkerEnv env = WorkerEnv.fromEnvironment(); // rank and world under `mft launch` (or torchrun's variables)
+        Device device = RuntimeSetup.start(c.runtime(), env);
         Path outputDir = c.checkpoint().outputDir();
         Files.createDirectories(outputDir);
         CheckpointStore store = new CheckpointStore(outputDir);
-        Optional<Path> resume = ResumePoint.find(c.checkpoint(), store, out);
+        Optional<Path> resume = env.distributed() ? Optional.empty() : ResumePoint.find(c.checkpoint(), store, out);
+        if (env.distributed() && c.checkpoint().resumeFromCheckpoint().isPresent()) {
+            throw new IllegalArgumentException("resume_from_checkpoint under mft launch: checkpoints of multi-process"
+                    + " runs are not written yet in this version; resume is single-process only");
+        }
 
-        try (HfTokenizer tokenizer = PreparedData.tokenizer(c.data(), modelDir);
+        try (Parallelism par = Parallelism.start(c, env, device, out);
+                HfTokenizer tokenizer = PreparedData.tokenizer(c.data(), modelDir);
                 NDManager root = NDManager.newBaseManager(device);
                 Tuning tuning = Tuning.forTraining(c, resume, root, device)) {
+            out = par.main() ? out : new PrintStream(OutputStream.nullOutputStream()); // one rank reports
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
             int padId = tokenizer.specialTokens().pad().id();
             BatchedData train = new BatchedData(data.train(), padId, c.data().seqLength(),
                     c.data().useDynamicPadding(), c.data().paddingMode() == DataConfig.PaddingMode.PACK,
-                    s.perDeviceTrainBatchSize(), c.runtime().seed(), c.data().useRandomSampler());
+                    s.perDeviceTrainBatchSize(), c.runtime().seed(), c.data().useRandomSampler(), par.rank(),
+                    par.worldSize());
 
             ModelWeights weights = tuning.load(c, tokenizer, root, device, out);
             TorchDType compute = ModelSetup.computeDType(c);
@@ -78,8 +90,13 @@ public final class FineTune {
             int totalSteps = settings.totalSteps(train.batchesPerEpoch());
             LrSchedule schedule = new LrSchedule(LrSchedule.Type.valueOf(s.lrSchedulerType().name()),
                     c.optim().learningRate(), c.optim().minLr(), s.warmup().steps(totalSteps), totalSteps);
-            AdamW optimizer = new AdamW(params, new AdamW.Settings(c.optim().adamBeta1(), c.optim().adamBeta2(),
-                    c.optim().adamEpsilon(), c.optim().weightDecay()), root);
+            AdamW.Settings adam = new AdamW.Settings(c.optim().adamBeta1(), c.optim().adamBeta2(),
+                    c.optim().adamEpsilon(), c.optim().weightDecay());
+            if (par.worldSize() > 1) {
+                return distributed(c, par, weights, model, params, adam, train, schedule, settings, root, device,
+                        tuning, modelDir, outputDir, out);
+            }
+            AdamW optimizer = new AdamW(params, adam, root);
             TrainerState start = TrainerState.start();
             if (resume.isPresent()) {
                 optimizer.load(resume.get().resolve(ResumePoint.OPTIMIZER));
@@ -93,6 +110,7 @@ public final class FineTune {
                     settings.gradientCheckpointing() ? ", activation checkpointing" : "");
 
             Path metricsFile = outputDir.resolve("metrics.jsonl");
+            PrintStream report = out; // the lambda below needs an effectively final stream
             Trainer.Outcome outcome;
             CheckpointingListener listener;
             try (MetricsJsonl metrics = resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep())
@@ -107,7 +125,7 @@ public final class FineTune {
                         dir -> {
                             tuning.saveCheckpoint(weights, dir);
                             optimizer.save(dir.resolve(ResumePoint.OPTIMIZER));
-                            plot(metricsFile, outputDir, out);
+                            plot(metricsFile, outputDir, report);
                         }, GracefulStop.install(out), out);
                 outcome = trainer.train(train, start, listener);
             }
@@ -126,6 +144,43 @@ public final class FineTune {
         }
     }
 
+    /**
+     * The same loop over several ranks (DDP or ZeRO-1/2/3 from zero_stage / deepspeed): each rank trains its slice of
+     * every global batch through the strategy, rank 0 logs and saves the result. Not yet here: intermediate
+     * checkpoints, evaluation and the adaptive task weightings (the run says so when they are configured).
+     */
+    private static double distributed(TrainConfig c, Parallelism par, ModelWeights weights, LlamaModel model,
+            List<Parameter> params, AdamW.Settings adam, BatchedData train, LrSchedule schedule,
+            TrainerSettings settings, NDManager root, Device device, Tuning tuning, Path modelDir, Path outputDir,
+            PrintStream out) throws IOException {
+        if (c.loss().weightedLossMode().adaptive()) {
+            throw new IllegalArgumentException("weighted_loss_mode \"" + c.loss().weightedLossMode().configName()
+                    + "\" under mft launch: the adaptive weightings need validation inside the loop, which multi-process"
+                    + " runs do not do yet; use case1-case4");
+        }
+        out.printf("train: rank %d of %d, %d optimizer steps; under mft launch this version writes no intermediate"
+                + " checkpoints and no evaluation, only output_dir/final%n", par.rank(), par.worldSize(),
+                settings.totalSteps(train.batchesPerEpoch()));
+        ParallelStrategy strategy = par.strategy(params, weights.tensors(), weights.config().numHiddenLayers(), adam,
+                root, device);
+        double lastLoss;
+        try (MetricsJsonl metrics = par.main() ? new MetricsJsonl(outputDir.resolve("metrics.jsonl")) : null) {
+            ConsoleProgress console = new ConsoleProgress(out);
+            MetricsSink sink = metrics == null ? console : MetricsSink.all(metrics, console);
+            lastLoss = new Trainer(model, strategy, schedule, settings, sink, root, device).train(train);
+        }
+        Parallelism.gatherWhole(strategy); // ZeRO-3 holds a shard: the saved model is whole
+        Path finalDir = outputDir.resolve("final");
+        if (par.main()) {
+            tuning.saveFinal(weights, finalDir, TokenizerFilesOf.model(modelDir));
+            out.println("saved " + finalDir);
+        }
+        par.barrier("saved");
+        strategy.close();
+        weights.close();
+        return lastLoss;
+    }
+
     private static void plot(Path metricsFile, Path outputDir, PrintStream out) {
         try {
             LossCurvePlot.write(metricsFile, outputDir.resolve("loss.png"), "mft " + outputDir.getFileName());
@@ -139,10 +194,16 @@ public final class FineTune {
         private RuntimeSetup() {}
 
         static Device start(dev.mft.cli.config.RuntimeConfig r) {
+            return start(r, WorkerEnv.single());
+        }
+
+        /** Under a launcher each rank takes the GPU of its local rank. */
+        static Device start(dev.mft.cli.config.RuntimeConfig r, WorkerEnv env) {
             TorchRuntime.start();
             TorchRuntime.setThreads(r.numThreads());
             TorchRuntime.seed(r.seed());
-            return TorchRuntime.device(r.device().name().toLowerCase(java.util.Locale.ROOT));
+            Device d = TorchRuntime.device(r.device().name().toLowerCase(java.util.Locale.ROOT));
+            return d.isGpu() && env.distributed() ? Device.gpu(env.localRank()) : d;
         }
     }
 }

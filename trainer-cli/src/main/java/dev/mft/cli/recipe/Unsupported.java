@@ -32,10 +32,6 @@ final class Unsupported {
         if (!c.data().loadRawDataset()) {
             problems.add("load_raw_dataset false: only raw JSONL data is read; set it to true");
         }
-        if (c.dist().distributedType().isPresent()) {
-            problems.add("distributed_type \"" + c.dist().distributedType().get() + "\": multi-GPU training is not"
-                    + " available in this version; remove the key");
-        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the config asks for what this version cannot do:\n  - "
                     + String.join("\n  - ", problems));

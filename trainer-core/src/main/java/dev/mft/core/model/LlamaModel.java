@@ -155,6 +155,24 @@ public final class LlamaModel {
         return result;
     }
 
+    // The pieces of forward, for strategies that run the model layer by layer (ZeRO-2/3 reduce each layer's
+    // gradients as soon as its backward is done; ZeRO-3 also gathers each layer's weights just before it runs).
+
+    /** Number of decoder layers. */
+    public int numLayers() {
+        return blocks.size();
+    }
+
+    /** Rotary tables for the positions: 2 x [B, 1, T, D] in the compute dtype (no weights involved). */
+    public NDArray[] rope(NDArray positionIds, int maxPosition) {
+        return rotary(positionIds, maxPosition);
+    }
+
+    /** Decoder layer {@code i} of one sample per row: [B, T, H] -> [B, T, H]. */
+    public NDArray layer(int i, NDArray h, NDArray[] cosSin) {
+        return decoderLayer(i, h, cosSin, null, null);
+    }
+
     /** A detached copy that collects a gradient: the boundary where recomputation restarts. */
     private static NDArray leaf(NDArray x) {
         NDArray l = x.stopGradient();
@@ -172,7 +190,7 @@ public final class LlamaModel {
     }
 
     /** ids [B, T] -> hidden [B, T, H] in the compute dtype. */
-    private NDArray embed(NDArray inputIds) {
+    public NDArray embed(NDArray inputIds) {
         return Ops.embedding(inputIds, weight(embed, inputIds));
     }
 
@@ -208,7 +226,7 @@ public final class LlamaModel {
     }
 
     /** Final norm and lm_head; logits in fp32 whatever the compute dtype (the loss's softmax needs it). */
-    private NDArray head(NDArray h) {
+    public NDArray head(NDArray h) {
         NDArray logits = Ops.linear(rmsNorm(h, finalNorm), weight(lmHead, h), null); // [B, T, V]
         return compute == TorchDType.FLOAT32 ? logits : TorchShim.get().cast(logits, TorchDType.FLOAT32);
     }

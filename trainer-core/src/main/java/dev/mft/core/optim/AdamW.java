@@ -42,7 +42,21 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the update finds each parameter's gradient: its own {@code .grad} ({@link #AUTOGRAD}), or, when the
+     * parameters are this rank's slices of flat ZeRO buffers, the matching slice of the reduced gradient shard.
+     */
+    @FunctionalInterface
+    public interface GradientSource {
+        /** The parameter's autograd gradient, owned by {@code scratch}. */
+        GradientSource AUTOGRAD = (p, scratch) -> Autograd.gradient(p.array(), scratch);
+
+        /** The gradient for {@code p} (same shape), or null when it has none this step. */
+        NDArray gradient(Parameter p, NDManager scratch);
+    }
+
     private final Settings settings;
+    private final GradientSource gradients;
     private final List<Parameter> params;
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
@@ -50,7 +64,13 @@ public final class AdamW implements AutoCloseable {
     private long step;
 
     public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
+        this(params, settings, parent, GradientSource.AUTOGRAD);
+    }
+
+    /** AdamW whose gradients come from {@code gradients} (e.g. shards of a flat buffer under ZeRO). */
+    public AdamW(List<Parameter> params, Settings settings, NDManager parent, GradientSource gradients) {
         this.settings = settings;
+        this.gradients = gradients;
         this.params = List.copyOf(params);
         this.stateManager = parent.newSubManager();
         for (Parameter p : this.params) {
@@ -66,6 +86,24 @@ public final class AdamW implements AutoCloseable {
 
     public List<Parameter> parameters() {
         return params;
+    }
+
+    /** exp_avg of parameter {@code i} (live state: checkpoint code reads and restores it in place). */
+    public NDArray firstMoment(int i) {
+        return m.get(i);
+    }
+
+    /** exp_avg_sq of parameter {@code i} (live state). */
+    public NDArray secondMoment(int i) {
+        return v.get(i);
+    }
+
+    /** Sets the step count t of the bias corrections (when the moments were restored from elsewhere). */
+    public void restoreSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("optimizer steps must be >= 0, got " + steps);
+        }
+        step = steps;
     }
 
     /**
@@ -136,7 +174,7 @@ public final class AdamW implements AutoCloseable {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
-                NDArray g = Autograd.gradient(p.array(), scratch);
+                NDArray g = gradients.gradient(p, scratch);
                 if (g == null) {
                     continue;
                 }

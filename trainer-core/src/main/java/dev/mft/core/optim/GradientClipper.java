@@ -31,8 +31,8 @@ public final class GradientClipper {
                 return 0;
             }
             double norm = Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
-            if (maxNorm > 0 && norm > maxNorm) {
-                double scale = maxNorm / (norm + 1e-6);
+            double scale = scale(norm, maxNorm);
+            if (scale != 1) {
                 for (Parameter p : params) {
                     NDArray g = Autograd.gradient(p.array(), scratch);
                     if (g != null) {
@@ -54,5 +54,10 @@ public final class GradientClipper {
                 }
             }
         }
+    }
+
+    /** The factor gradients are multiplied by for a global norm: torch's max_norm / (norm + 1e-6), or 1 when within. */
+    public static double scale(double norm, double maxNorm) {
+        return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
     }
 }

@@ -43,7 +43,10 @@ public final class Autograd {
         JniUtils.backward((PtNDArray) scalar, (PtNDArray) one, false, false);
     }
 
-    /** Backpropagates {@code output} with an explicit upstream gradient (activation checkpointing's recompute). */
+    /**
+     * Backpropagates from a non-scalar output with an explicit upstream gradient of its shape: how a layer-by-layer
+     * backward (activation checkpointing, ZeRO-2/3) continues from the gradient that reached the layer's output.
+     */
     public static void backward(NDArray output, NDArray upstream) {
         JniUtils.backward((PtNDArray) output, (PtNDArray) upstream, false, false);
     }

@@ -9,6 +9,8 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +37,14 @@ public final class TorchShim {
             "aoti_torch_get_data_ptr",
             "aoti_torch_create_tensor_from_blob",
             "aoti_torch_get_dtype",
+            "aoti_torch_get_storage_size",
+            "aoti_torch_get_numel",
+            "aoti_torch_get_storage_offset",
+            "aoti_torch_get_dim",
+            "aoti_torch_get_sizes",
+            "aoti_torch_get_strides",
+            "aoti_torch_copy_",
+            "aoti_torch_zero_",
             "aoti_torch_device_type_cpu",
             "aoti_torch_device_type_cuda",
             "aoti_torch_dtype_float32",
@@ -130,6 +140,107 @@ public final class TorchShim {
         long[] out = new long[1];
         check(getDataPtr.invokeInt(new Object[] {handle(array), out}), "aoti_torch_get_data_ptr");
         return out[0];
+    }
+
+    /**
+     * Bytes of the storage behind a tensor (0 after {@link #releaseStorage}): what the tensor really holds in memory,
+     * whatever shape DJL has cached.
+     */
+    public long storageBytes(NDArray array) {
+        long[] out = new long[1];
+        check(library.getFunction("aoti_torch_get_storage_size").invokeInt(new Object[] {handle(array), out}),
+                "aoti_torch_get_storage_size");
+        return out[0];
+    }
+
+    /**
+     * Address of the start of a tensor's storage (its data pointer minus its offset): views of one buffer share it,
+     * so memory can be counted once per storage.
+     */
+    public long storageBase(NDArray array) {
+        long[] offset = new long[1];
+        check(library.getFunction("aoti_torch_get_storage_offset").invokeInt(new Object[] {handle(array), offset}),
+                "aoti_torch_get_storage_offset");
+        return dataPointer(array) - offset[0] * dtypeOf(array).byteSize();
+    }
+
+    /** Sets every element to zero in place (a multiply by 0 would keep NaNs). */
+    public void zero(NDArray array) {
+        check(library.getFunction("aoti_torch_zero_").invokeInt(new Object[] {handle(array)}), "aoti_torch_zero_");
+    }
+
+    /** Whether a tensor is densely packed in row-major order (so its memory is one span of numel elements). */
+    public boolean isContiguous(NDArray array) {
+        long h = handle(array);
+        long[] dim = new long[1];
+        check(library.getFunction("aoti_torch_get_dim").invokeInt(new Object[] {h, dim}), "aoti_torch_get_dim");
+        if (dim[0] == 0) {
+            return true;
+        }
+        long[] sizesPtr = new long[1];
+        long[] stridesPtr = new long[1];
+        check(library.getFunction("aoti_torch_get_sizes").invokeInt(new Object[] {h, sizesPtr}), "aoti_torch_get_sizes");
+        check(library.getFunction("aoti_torch_get_strides").invokeInt(new Object[] {h, stridesPtr}),
+                "aoti_torch_get_strides");
+        long[] sizes = new Pointer(sizesPtr[0]).getLongArray(0, (int) dim[0]);
+        long[] strides = new Pointer(stridesPtr[0]).getLongArray(0, (int) dim[0]);
+        long expected = 1;
+        for (int i = sizes.length - 1; i >= 0; i--) {
+            if (sizes[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= sizes[i];
+        }
+        return true;
+    }
+
+    /**
+     * The memory of a contiguous CPU tensor as a direct buffer in native byte order (no copy; valid while the tensor
+     * and its storage live): how a CPU collective reads and writes tensors in place.
+     */
+    public ByteBuffer hostBytes(NDArray array) {
+        if (!ai.djl.Device.Type.CPU.equals(array.getDevice().getDeviceType())) {
+            throw new IllegalArgumentException("hostBytes needs a CPU tensor, got one on " + array.getDevice());
+        }
+        if (!isContiguous(array)) {
+            throw new IllegalArgumentException("hostBytes needs a contiguous tensor");
+        }
+        long[] numel = new long[1];
+        check(library.getFunction("aoti_torch_get_numel").invokeInt(new Object[] {handle(array), numel}),
+                "aoti_torch_get_numel");
+        long bytes = numel[0] * dtypeOf(array).byteSize();
+        if (bytes == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        }
+        return new Pointer(dataPointer(array)).getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Makes {@code target} use {@code source}'s memory, offset, sizes and strides ({@code aten::set_.source_Tensor});
+     * {@code target} keeps its identity, so the model, its layers and autograd (a leaf's {@code .grad} too) see the new
+     * memory. Call it under no-grad: it is an in-place op on a leaf. This is how parameters and gradients become
+     * views of flat communication buffers.
+     */
+    public void setStorage(NDArray target, NDArray source) {
+        long[] stack = {newHandle(target), newHandle(source)};
+        dispatch("aten::set_", "source_Tensor", stack);
+        deleteHandle(stack[0]);
+    }
+
+    /** Copies {@code source}'s values into {@code target} in place (same numel; shapes may differ by a reshape). */
+    public void copyInto(NDArray target, NDArray source) {
+        check(library.getFunction("aoti_torch_copy_").invokeInt(new Object[] {handle(target), handle(source), 0}),
+                "aoti_torch_copy_");
+    }
+
+    /**
+     * Drops {@code target}'s memory ({@code aten::set_()}: an empty storage, shape [0]) while the Java object, and
+     * every layer holding it, stays valid; {@link #setStorage} gives it memory again. Call it under no-grad.
+     */
+    public void releaseStorage(NDArray target) {
+        long[] stack = {newHandle(target)};
+        dispatch("aten::set_", "", stack);
+        deleteHandle(stack[0]);
     }
 
     /**

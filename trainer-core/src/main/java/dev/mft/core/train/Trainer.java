@@ -9,6 +9,8 @@ import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
+import dev.mft.core.parallel.ParallelStrategy;
+import dev.mft.core.parallel.SingleDevice;
 import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.tensor.Autograd;
@@ -27,7 +29,7 @@ import java.util.OptionalDouble;
  */
 public final class Trainer {
     private final LlamaModel model;
-    private final AdamW optimizer;
+    private final ParallelStrategy parallel;
     private final LrSchedule schedule;
     private final TrainerSettings settings;
     private final MetricsSink sink;
@@ -60,8 +62,25 @@ public final class Trainer {
      */
     public Trainer(LlamaModel model, AdamW optimizer, LrSchedule schedule, TrainerSettings settings, MetricsSink sink,
             NDManager root, Device device, MultiTask tasks, LossScaler scaler) {
+        this(model, new SingleDevice(optimizer), schedule, settings, sink, root, device, tasks, scaler);
+    }
+
+    /** Any parallel strategy (DDP, ZeRO): it owns the optimizer and where gradients and parameters live. */
+    public Trainer(LlamaModel model, ParallelStrategy parallel, LrSchedule schedule, TrainerSettings settings,
+            MetricsSink sink, NDManager root, Device device) {
+        this(model, parallel, schedule, settings, sink, root, device, MultiTask.single(), null);
+    }
+
+    /**
+     * The full constructor; {@code scaler} (fp16) needs one device, since unscaling must reach every gradient shard.
+     */
+    public Trainer(LlamaModel model, ParallelStrategy parallel, LrSchedule schedule, TrainerSettings settings,
+            MetricsSink sink, NDManager root, Device device, MultiTask tasks, LossScaler scaler) {
+        if (scaler != null && !(parallel instanceof SingleDevice)) {
+            throw new IllegalArgumentException("fp16 loss scaling runs on one device only; use bf16 with several ranks");
+        }
         this.model = model;
-        this.optimizer = optimizer;
+        this.parallel = parallel;
         this.schedule = schedule;
         this.settings = settings;
         this.sink = sink;
@@ -158,22 +177,34 @@ public final class Trainer {
         // each trained token's share of this step's loss (case1: 1 / the step's trained tokens, all micro-batches)
         float[][] weights = tasks.weighting().tokenWeights(micro);
         TaskLosses perTask = new TaskLosses(tasks.taskNames().size());
-        long stepTokens = 0;
+        long localTokens = 0;
         long realTokens = 0;
         for (TokenBatch b : micro) {
-            stepTokens += b.trainedTokens();
+            localTokens += b.trainedTokens();
             realTokens += b.realTokens();
         }
+        long[] global = parallel.sumOverRanks(new long[] {localTokens, realTokens}); // the global batch, all ranks
+        long stepTokens = global[0];
+        realTokens = global[1];
+        // the weighting normalizes by this rank's tokens; rescale to the global batch (exact for case1)
+        double rankShare = stepTokens == 0 ? 0 : (double) localTokens / stepTokens;
         // fp16: the loss is scaled up so small gradients survive; they are scaled back before clipping
         double scale = scaler == null ? 1.0 : scaler.scale();
         double loss = 0;
         try (NDManager scope = root.newSubManager(device)) {
             for (int i = 0; i < micro.size(); i++) {
                 TokenBatch b = micro.get(i);
-                if (b.trainedTokens() == 0) {
-                    continue; // nothing to learn from
+                if (b.trainedTokens() == 0 && (stepTokens == 0 || !parallel.collectivesPerMicroBatch())) {
+                    continue; // nothing to learn from, unless other ranks wait on this one's collectives
                 }
-                float[] w = weights[i];
+                float[] w = b.trainedTokens() == 0 ? new float[weights[i].length] : weights[i];
+                if (rankShare != 1.0 && b.trainedTokens() > 0) {
+                    w = w.clone(); // the global-batch rescale folded into the weights, in double, before rounding
+                    for (int k = 0; k < w.length; k++) {
+                        w[k] = (float) (w[k] * rankShare);
+                    }
+                }
+                float[] tokenWeights = w;
                 try (NDManager mb = scope.newSubManager(device)) {
                     NDArray ids = BatchArrays.ids(mb, b, device); // [B, T]
                     NDArray positions = BatchArrays.positions(mb, b, device); // [B, T]
@@ -181,15 +212,17 @@ public final class Trainer {
                     NDArray[] tokenLosses = new NDArray[1]; // [B, T], 0 where untrained
                     java.util.function.Function<NDArray, NDArray> weightedLoss = logits -> {
                         tokenLosses[0] = CausalLmLoss.tokenLosses(logits, b);
-                        NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], w); // scalar
+                        NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], tokenWeights); // scalar
                         return scale == 1.0 ? weighted : weighted.mul(scale);
                     };
-                    if (settings.gradientCheckpointing()) {
+                    if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {
                         loss += model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(), samples,
                                 weightedLoss) / scale;
                     } else {
-                        NDArray value = weightedLoss.apply(model.forward(ids, positions, b.maxPosition(), samples));
+                        NDArray value = weightedLoss.apply(
+                                parallel.forward(model, ids, positions, b.maxPosition(), samples));
                         Autograd.backward(value);
+                        parallel.afterBackward(mb);
                         loss += CausalLmLoss.value(value) / scale;
                     }
                     if (tasks.taskNames().size() > 1) {
@@ -197,17 +230,18 @@ public final class Trainer {
                     }
                 }
             }
+            loss = parallel.sumOverRanks(loss); // every rank logs, and skips a non-finite step, alike
             if (scaler != null) {
-                GradientClipper.scale(optimizer.parameters(), 1.0 / scale, scope); // true gradients before clipping
+                GradientClipper.scale(((SingleDevice) parallel).parameters(), 1.0 / scale, scope);
             }
-            double gradNorm = GradientClipper.clip(optimizer.parameters(), settings.maxGradNorm(), scope);
+            double gradNorm = parallel.clipGradients(settings.maxGradNorm(), scope);
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
             boolean finite = Double.isFinite(gradNorm) && Double.isFinite(loss);
             boolean apply = scaler == null ? finite : scaler.update(finite);
             if (apply) {
-                optimizer.step(lr, scope);
+                parallel.optimizerStep(lr, scope);
             }
-            optimizer.zeroGrad();
+            parallel.zeroGrad();
             // an fp16 overflow with a finite loss is the scaler's business (it backs off), not a failing run
             boolean failed = !finite && (scaler == null || !Double.isFinite(loss));
             return new StepResult(stepTokens == 0 ? Double.NaN : loss, lr, gradNorm, stepTokens, realTokens,

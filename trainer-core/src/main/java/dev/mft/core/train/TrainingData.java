@@ -9,4 +9,20 @@ public interface TrainingData {
 
     /** The micro-batches of epoch {@code epoch} (0-based), deterministic for a seed. */
     List<TokenBatch> epoch(int epoch);
+
+    /** The same micro-batches, in the same order, every epoch. */
+    static TrainingData repeating(List<TokenBatch> batches) {
+        List<TokenBatch> fixed = List.copyOf(batches);
+        return new TrainingData() {
+            @Override
+            public int batchesPerEpoch() {
+                return fixed.size();
+            }
+
+            @Override
+            public List<TokenBatch> epoch(int epoch) {
+                return fixed;
+            }
+        };
+    }
 }

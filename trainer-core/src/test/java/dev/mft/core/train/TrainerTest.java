@@ -51,17 +51,7 @@ class TrainerTest {
     }
 
     private static TrainingData fixed(List<TokenBatch> batches) {
-        return new TrainingData() {
-            @Override
-            public int batchesPerEpoch() {
-                return batches.size();
-            }
-
-            @Override
-            public List<TokenBatch> epoch(int epoch) {
-                return batches;
-            }
-        };
+        return TrainingData.repeating(batches);
     }
 
     /** Trains a fresh seed-0 model and returns (metrics, final flat weights). */
