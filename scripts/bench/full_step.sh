@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Full fine-tuning step benchmark (fp32, CPU): mft (DJL + libtorch) next to PyTorch eager, in the same run.
 #
-#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20] [--wait-idle 60]
+#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20] [--wait-idle 60] [--busy-ok]
 #
 # Runs `mft bench-step` and scripts/reference/bench_torch_step.py ALTERNATELY (mft, torch, mft, torch, ...) so that
 # slow phases of a shared machine hit both sides, prints every JSON line, then a summary with the ratio
@@ -13,13 +13,14 @@
 #   system points at. Install libopenblas0-pthread (apt) first: with the reference BLAS, torch is ~10x slower and
 #   the ratio means nothing. The torch JSON line lists the BLAS it loaded; this script warns if it is not OpenBLAS.
 # - Only compare on an idle machine: spinning OpenMP/BLAS threads of other processes distort 2-thread timings
-#   badly. Before each run the script waits (up to --wait-idle seconds) for the CPUs to be >= 95% idle; after each
+#   badly (a 2-thread step can get 10x slower). Before each run the script waits up to --wait-idle seconds for the
+#   CPUs to be >= 95% idle and stops (exit 3) if they never are, unless --busy-ok; after each
 #   run it prints the share of CPU time that went to anything else (other processes, VM steal), and the summary
 #   gives the ratio over all rounds and over the clean rounds (<= 5% on both sides). Each JSON line also records
 #   the 1-minute load average before and after (the benchmark itself adds about 2 on 2 threads).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rounds=3 threads=2 warmup=3 steps=20 wait_idle=60
+rounds=3 threads=2 warmup=3 steps=20 wait_idle=60 busy_ok=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -27,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --wait-idle) wait_idle="$2"; shift 2 ;;
+    --busy-ok) busy_ok=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "full_step.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -69,8 +71,13 @@ wait_idle() { # up to $wait_idle seconds for a 2-second window in which the CPUs
     read -r b1 t1 < <(cpu_ticks)
     if ((100 * (b1 - b0) <= 5 * (t1 - t0))); then return; fi
     if ((SECONDS >= deadline)); then
-      echo "# the machine was not idle within ${wait_idle}s: running anyway (see the CPU share below)" >&2
-      return
+      if [[ "$busy_ok" == true ]]; then
+        echo "# the machine was not idle within ${wait_idle}s: running anyway (see the CPU share below)" >&2
+        return
+      fi
+      echo "full_step.sh: the machine was not idle within ${wait_idle}s (other processes use the CPUs); rerun later,"\
+        "or pass --busy-ok to measure anyway" >&2
+      exit 3
     fi
   done
 }
