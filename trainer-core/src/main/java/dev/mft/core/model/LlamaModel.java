@@ -1,6 +1,7 @@
 package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.Ops;
@@ -135,10 +136,20 @@ public final class LlamaModel {
         NDArray[] cosSin = rotary(positionIds, maxPosition);
         NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
         NDArray[] inputs = new NDArray[blocks.size() + 1]; // inputs[i] = input of layer i; inputs[L] = final hidden
+        NDManager outer = inputIds.getManager();
+        // each layer runs in its own scope: only its output (the next layer's input) outlives it, so the
+        // intermediates of all layers are never alive together (results land on the first operand's manager, so
+        // the layer's input is lent to the scope while it runs)
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             inputs[0] = embed(inputIds);
             for (int layer = 0; layer < blocks.size(); layer++) {
-                inputs[layer + 1] = decoderLayer(layer, inputs[layer], cosSin, allowed, null);
+                try (NDManager scope = outer.newSubManager()) {
+                    inputs[layer].attach(scope);
+                    NDArray out = decoderLayer(layer, inputs[layer], cosSin, allowed, null);
+                    out.attach(outer);
+                    inputs[layer].attach(outer);
+                    inputs[layer + 1] = out;
+                }
             }
         }
         NDArray top = leaf(inputs[blocks.size()]);
@@ -147,12 +158,24 @@ public final class LlamaModel {
         Autograd.backward(value);
         NDArray upstream = top.getGradient(); // on the step's manager: top is a step array
         for (int layer = blocks.size() - 1; layer >= 0; layer--) {
-            NDArray in = leaf(inputs[layer]);
-            Autograd.backward(decoderLayer(layer, in, cosSin, allowed, null), upstream);
-            upstream = in.getGradient();
+            try (NDManager scope = outer.newSubManager()) {
+                NDArray in = leaf(inputs[layer]);
+                in.attach(scope);
+                Autograd.backward(decoderLayer(layer, in, cosSin, allowed, null), upstream);
+                NDArray grad = in.getGradient(); // lands on the scope; kept as the next upstream
+                grad.attach(outer);
+                upstream = grad;
+            }
         }
         Autograd.backward(embed(inputIds), upstream);
         return result;
+    }
+
+    /** A detached copy that collects a gradient: the boundary where recomputation restarts. */
+    private static NDArray leaf(NDArray x) {
+        NDArray l = x.stopGradient();
+        l.setRequiresGradient(true);
+        return l;
     }
 
     // The pieces of forward, for strategies that run the model layer by layer (ZeRO-2/3 reduce each layer's
@@ -171,13 +194,6 @@ public final class LlamaModel {
     /** Decoder layer {@code i} of one sample per row: [B, T, H] -> [B, T, H]. */
     public NDArray layer(int i, NDArray h, NDArray[] cosSin) {
         return decoderLayer(i, h, cosSin, null, null);
-    }
-
-    /** A detached copy that collects a gradient: the boundary where recomputation restarts. */
-    private static NDArray leaf(NDArray x) {
-        NDArray l = x.stopGradient();
-        l.setRequiresGradient(true);
-        return l;
     }
 
     private NDArray[] rotary(NDArray positionIds, int maxPosition) {
