@@ -57,16 +57,15 @@ public final class FineTune {
         Path outputDir = c.checkpoint().outputDir();
         Files.createDirectories(outputDir);
         CheckpointStore store = new CheckpointStore(outputDir);
-        Optional<Path> resume = env.distributed() ? Optional.empty() : ResumePoint.find(c.checkpoint(), store, out);
-        if (env.distributed() && c.checkpoint().resumeFromCheckpoint().isPresent()) {
-            throw new IllegalArgumentException("resume_from_checkpoint under mft launch: checkpoints of multi-process"
-                    + " runs are not written yet in this version; resume is single-process only");
-        }
+        PrintStream rankLog = env.rank() == 0 ? out : new PrintStream(OutputStream.nullOutputStream());
+        Optional<Path> resume = ResumePoint.find(c.checkpoint(), store, rankLog);
+        // a ZeRO checkpoint holds weight slices, not a model folder: the model starts from the base, the slices follow
+        Optional<Path> weightsFrom = resume.filter(r -> !RankCheckpointing.isZero(r));
 
         try (Parallelism par = Parallelism.start(c, env, device, out);
                 HfTokenizer tokenizer = PreparedData.tokenizer(c.data(), modelDir);
                 NDManager root = NDManager.newBaseManager(device);
-                Tuning tuning = Tuning.forTraining(c, resume, root, device)) {
+                Tuning tuning = Tuning.forTraining(c, weightsFrom, root, device)) {
             out = par.main() ? out : new PrintStream(OutputStream.nullOutputStream()); // one rank reports
             PreparedData data = PreparedData.prepare(c.data(), tokenizer, c.runtime().seed(), true, out);
             ScheduleConfig s = c.schedule();
@@ -94,7 +93,7 @@ public final class FineTune {
                     c.optim().adamEpsilon(), c.optim().weightDecay());
             if (par.worldSize() > 1) {
                 return distributed(c, par, weights, model, params, adam, train, schedule, settings, root, device,
-                        tuning, modelDir, outputDir, out);
+                        tuning, modelDir, outputDir, store, resume, out);
             }
             AdamW optimizer = new AdamW(params, adam, root);
             TrainerState start = TrainerState.start();
@@ -146,28 +145,35 @@ public final class FineTune {
 
     /**
      * The same loop over several ranks (DDP or ZeRO-1/2/3 from zero_stage / deepspeed): each rank trains its slice of
-     * every global batch through the strategy, rank 0 logs and saves the result. Not yet here: intermediate
-     * checkpoints, evaluation and the adaptive task weightings (the run says so when they are configured).
+     * every global batch through the strategy, rank 0 logs and saves the result; all ranks write checkpoints together
+     * ({@link RankCheckpointing}) and resume from them. Not yet here: evaluation and the adaptive task weightings.
      */
     private static double distributed(TrainConfig c, Parallelism par, ModelWeights weights, LlamaModel model,
             List<Parameter> params, AdamW.Settings adam, BatchedData train, LrSchedule schedule,
             TrainerSettings settings, NDManager root, Device device, Tuning tuning, Path modelDir, Path outputDir,
-            PrintStream out) throws IOException {
+            CheckpointStore store, Optional<Path> resume, PrintStream out) throws IOException {
         if (c.loss().weightedLossMode().adaptive()) {
             throw new IllegalArgumentException("weighted_loss_mode \"" + c.loss().weightedLossMode().configName()
                     + "\" under mft launch: the adaptive weightings need validation inside the loop, which multi-process"
                     + " runs do not do yet; use case1-case4");
         }
-        out.printf("train: rank %d of %d, %d optimizer steps; under mft launch this version writes no intermediate"
-                + " checkpoints and no evaluation, only output_dir/final%n", par.rank(), par.worldSize(),
-                settings.totalSteps(train.batchesPerEpoch()));
+        out.printf("train: rank %d of %d, %d optimizer steps; under mft launch this version does no evaluation%n",
+                par.rank(), par.worldSize(), settings.totalSteps(train.batchesPerEpoch()));
         ParallelStrategy strategy = par.strategy(params, weights.tensors(), weights.config().numHiddenLayers(), adam,
                 root, device);
+        TrainerState start = TrainerState.start();
+        if (resume.isPresent()) {
+            start = RankCheckpointing.restore(resume.get(), strategy);
+            out.printf("resume: %s (step %d)%n", resume.get(), start.globalStep());
+        }
         double lastLoss;
-        try (MetricsJsonl metrics = par.main() ? new MetricsJsonl(outputDir.resolve("metrics.jsonl")) : null) {
+        Path metricsFile = outputDir.resolve("metrics.jsonl");
+        try (MetricsJsonl metrics = !par.main() ? null
+                : resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep()) : new MetricsJsonl(metricsFile)) {
             ConsoleProgress console = new ConsoleProgress(out);
             MetricsSink sink = metrics == null ? console : MetricsSink.all(metrics, console);
-            lastLoss = new Trainer(model, strategy, schedule, settings, sink, root, device).train(train);
+            lastLoss = new Trainer(model, strategy, schedule, settings, sink, root, device).train(train, start,
+                    new RankCheckpointing(store, c.checkpoint(), par, strategy, tuning, weights, out)).lastLoss();
         }
         Parallelism.gatherWhole(strategy); // ZeRO-3 holds a shard: the saved model is whole
         Path finalDir = outputDir.resolve("final");

@@ -36,19 +36,34 @@ public final class CheckpointStore {
     /** Writes checkpoint {@code step}: {@code contents} fills a temp folder, then manifest, then atomic rename. */
     public Path save(int step, IOExceptionConsumer<Path> contents) throws IOException {
         Files.createDirectories(outputDir);
-        Path target = folder(step);
         Path tmp = Files.createTempDirectory(outputDir, "checkpoint-" + step + ".tmp-");
         try {
             contents.accept(tmp);
-            CheckpointManifest.write(tmp);
-            if (Files.exists(target)) {
-                deleteTree(target); // a re-run of the same step after a resume: the new one replaces it
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            return seal(step, tmp);
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
             throw e;
         }
+    }
+
+    /**
+     * The temp folder several processes fill together for checkpoint {@code step} (a name they can all compute); it
+     * is emptied first. Only one process calls this, before the others write into it.
+     */
+    public Path sharedTemp(int step) throws IOException {
+        Path tmp = outputDir.resolve("checkpoint-" + step + ".tmp-ranks");
+        deleteTree(tmp);
+        return Files.createDirectories(tmp);
+    }
+
+    /** Seals a filled temp folder as checkpoint {@code step}: manifest last, then the atomic rename. */
+    public Path seal(int step, Path filledTemp) throws IOException {
+        Path target = folder(step);
+        CheckpointManifest.write(filledTemp);
+        if (Files.exists(target)) {
+            deleteTree(target); // a re-run of the same step after a resume: the new one replaces it
+        }
+        Files.move(filledTemp, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
     }
 
