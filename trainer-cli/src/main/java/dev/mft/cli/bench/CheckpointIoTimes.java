@@ -2,6 +2,7 @@ package dev.mft.cli.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.mft.core.io.AtomicFolders;
 import dev.mft.core.model.ModelCheckpoints;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.optim.AdamW;
@@ -33,11 +34,7 @@ record CheckpointIoTimes(double writeSeconds, double readSeconds, long bytes) {
             }
             return new CheckpointIoTimes((t1 - t0) / 1e9, (t2 - t1) / 1e9, bytes);
         } finally {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            AtomicFolders.deleteTree(dir);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mft.core.checkpoint;
 
+import dev.mft.core.io.AtomicFolders;
 import dev.mft.core.io.IOExceptionConsumer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ public final class CheckpointStore {
             contents.accept(tmp);
             return seal(step, tmp);
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            AtomicFolders.deleteTree(tmp);
             throw e;
         }
     }
@@ -52,7 +53,7 @@ public final class CheckpointStore {
      */
     public Path sharedTemp(int step) throws IOException {
         Path tmp = outputDir.resolve("checkpoint-" + step + ".tmp-ranks");
-        deleteTree(tmp);
+        AtomicFolders.deleteTree(tmp);
         return Files.createDirectories(tmp);
     }
 
@@ -61,7 +62,7 @@ public final class CheckpointStore {
         Path target = folder(step);
         CheckpointManifest.write(filledTemp);
         if (Files.exists(target)) {
-            deleteTree(target); // a re-run of the same step after a resume: the new one replaces it
+            AtomicFolders.deleteTree(target); // a re-run of the same step after a resume: the new one replaces it
         }
         Files.move(filledTemp, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
@@ -95,12 +96,12 @@ public final class CheckpointStore {
         for (int i = limit; i < complete.size(); i++) {
             Path p = complete.get(i);
             if (keep.isEmpty() || !keep.get().equals(p)) {
-                deleteTree(p);
+                AtomicFolders.deleteTree(p);
             }
         }
         try (var list = Files.list(outputDir)) {
             for (Path p : list.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+\\.tmp-.*")).toList()) {
-                deleteTree(p);
+                AtomicFolders.deleteTree(p);
             }
         }
     }
@@ -118,17 +119,6 @@ public final class CheckpointStore {
         try (var list = Files.list(outputDir)) {
             return list.filter(Files::isDirectory).filter(p -> stepOf(p).isPresent())
                     .sorted(Comparator.comparingInt((Path p) -> stepOf(p).getAsInt()).reversed()).toList();
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
