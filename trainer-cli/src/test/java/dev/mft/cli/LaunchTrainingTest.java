@@ -58,6 +58,10 @@ class LaunchTrainingTest {
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i), b.get(i), 1e-5 * a.get(i), "loss at step " + (i + 1));
         }
+        // evaluation under launch: every rank evaluates on whole weights (ZeRO-3 gathers them); rank 0 logs it
+        double evalSingle = lastEval(dir.resolve("single"));
+        double evalLaunched = lastEval(dir.resolve("launched"));
+        assertEquals(evalSingle, evalLaunched, 1e-4 * evalSingle, "eval_loss at the end");
         try (SafetensorsFile x = SafetensorsFile.open(dir.resolve("single/final/model.safetensors"));
                 SafetensorsFile y = SafetensorsFile.open(dir.resolve("launched/final/model.safetensors"))) {
             assertEquals(x.names(), y.names());
@@ -77,6 +81,18 @@ class LaunchTrainingTest {
                 assertTrue(maxDiff <= 1e-3 * maxAbs, name + ": " + maxDiff + " vs max " + maxAbs);
             }
         }
+    }
+
+    private static double lastEval(Path out) throws Exception {
+        double last = Double.NaN;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(line);
+            if (row.has("eval_loss")) {
+                last = row.get("eval_loss").asDouble();
+            }
+        }
+        assertTrue(!Double.isNaN(last), out + "/metrics.jsonl has no evaluation line");
+        return last;
     }
 
     private static List<Double> losses(Path out) throws Exception {

@@ -92,8 +92,8 @@ public final class FineTune {
             AdamW.Settings adam = new AdamW.Settings(c.optim().adamBeta1(), c.optim().adamBeta2(),
                     c.optim().adamEpsilon(), c.optim().weightDecay());
             if (par.worldSize() > 1) {
-                return distributed(c, par, weights, model, params, adam, train, schedule, settings, root, device,
-                        tuning, modelDir, outputDir, store, resume, out);
+                return distributed(c, par, weights, model, params, adam, train, data, padId, schedule, settings,
+                        root, device, tuning, modelDir, outputDir, store, resume, out);
             }
             AdamW optimizer = new AdamW(params, adam, root);
             TrainerState start = TrainerState.start();
@@ -146,10 +146,12 @@ public final class FineTune {
     /**
      * The same loop over several ranks (DDP or ZeRO-1/2/3 from zero_stage / deepspeed): each rank trains its slice of
      * every global batch through the strategy, rank 0 logs and saves the result; all ranks write checkpoints together
-     * ({@link RankCheckpointing}) and resume from them. Not yet here: evaluation and the adaptive task weightings.
+     * ({@link RankCheckpointing}) and resume from them, and each evaluates the validation split. Not yet here: the
+     * adaptive task weightings, and early stopping / best-checkpoint bookkeeping.
      */
     private static double distributed(TrainConfig c, Parallelism par, ModelWeights weights, LlamaModel model,
-            List<Parameter> params, AdamW.Settings adam, BatchedData train, LrSchedule schedule,
+            List<Parameter> params, AdamW.Settings adam, BatchedData train, PreparedData data, int padId,
+            LrSchedule schedule,
             TrainerSettings settings, NDManager root, Device device, Tuning tuning, Path modelDir, Path outputDir,
             CheckpointStore store, Optional<Path> resume, PrintStream out) throws IOException {
         if (c.loss().weightedLossMode().adaptive()) {
@@ -157,8 +159,8 @@ public final class FineTune {
                     + "\" under mft launch: the adaptive weightings need validation inside the loop, which multi-process"
                     + " runs do not do yet; use case1-case4");
         }
-        out.printf("train: rank %d of %d, %d optimizer steps; under mft launch this version does no evaluation%n",
-                par.rank(), par.worldSize(), settings.totalSteps(train.batchesPerEpoch()));
+        out.printf("train: rank %d of %d, %d optimizer steps%n", par.rank(), par.worldSize(),
+                settings.totalSteps(train.batchesPerEpoch()));
         ParallelStrategy strategy = par.strategy(params, weights.tensors(), weights.config().numHiddenLayers(), adam,
                 root, device);
         TrainerState start = TrainerState.start();
@@ -172,7 +174,9 @@ public final class FineTune {
                 : resume.isPresent() ? MetricsJsonl.resume(metricsFile, start.globalStep()) : new MetricsJsonl(metricsFile)) {
             ConsoleProgress console = new ConsoleProgress(out);
             MetricsSink sink = metrics == null ? console : MetricsSink.all(metrics, console);
-            lastLoss = new Trainer(model, strategy, schedule, settings, sink, root, device).train(train, start,
+            // every rank evaluates the whole validation split (same numbers everywhere); rank 0 logs it
+            lastLoss = new Trainer(model, strategy, schedule, settings, sink, root, device,
+                    MultiTaskSetup.of(c, data, padId), null).train(train, start,
                     new RankCheckpointing(store, c.checkpoint(), par, strategy, tuning, weights, out)).lastLoss();
         }
         Parallelism.gatherWhole(strategy); // ZeRO-3 holds a shard: the saved model is whole

@@ -56,6 +56,15 @@ public interface ParallelStrategy extends AutoCloseable {
     /** AdamW on what this rank owns, then whatever makes the updated parameters visible to every rank. */
     void optimizerStep(double lr, NDManager scratch);
 
+    /**
+     * Makes the whole model usable by a plain forward (evaluation between steps); ZeRO-3 gathers its shards here. By
+     * default the model is whole already.
+     */
+    default void beforeEvaluation() {}
+
+    /** Undoes {@link #beforeEvaluation}. */
+    default void afterEvaluation() {}
+
     /** Clears the gradients for the next step. */
     void zeroGrad();
 

@@ -151,8 +151,7 @@ public final class Trainer {
                 validateIfAsked(step);
                 OptionalDouble evalLoss = OptionalDouble.empty();
                 if (tasks.evalInterval() > 0 && (step % tasks.evalInterval() == 0 || step == totalSteps)) {
-                    Evaluator.Result e = Evaluator.evaluate(model, tasks.validation(), tasks.taskNames().size(), root,
-                            device);
+                    Evaluator.Result e = evaluate(tasks.validation());
                     sink.logEval(new EvalMetrics(step, e.loss(), e.tokens(), named(e.perTask())));
                     evalLoss = OptionalDouble.of(e.loss());
                 }
@@ -258,8 +257,18 @@ public final class Trainer {
         for (int i = 0; i < tasks.weighting().validationBatches(); i++) {
             sample.add(tasks.validation().get(validationCursor++ % tasks.validation().size()));
         }
-        Evaluator.Result r = Evaluator.evaluate(model, sample, tasks.taskNames().size(), root, device);
+        Evaluator.Result r = evaluate(sample);
         tasks.weighting().observeValidation(completedSteps, r.perTask());
+    }
+
+    /** Validation loss on whole weights (every rank computes the same numbers on the same batches). */
+    private Evaluator.Result evaluate(List<TokenBatch> batches) {
+        parallel.beforeEvaluation();
+        try {
+            return Evaluator.evaluate(model, batches, tasks.taskNames().size(), root, device);
+        } finally {
+            parallel.afterEvaluation();
+        }
     }
 
     private Map<String, Double> named(double[] perTask) {

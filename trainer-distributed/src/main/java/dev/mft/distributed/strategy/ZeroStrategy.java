@@ -190,6 +190,20 @@ public final class ZeroStrategy extends RankedStrategy {
         }
     }
 
+    @Override
+    public void beforeEvaluation() {
+        if (stage == 3) {
+            gatherAll();
+        }
+    }
+
+    @Override
+    public void afterEvaluation() {
+        if (stage == 3) {
+            repartition();
+        }
+    }
+
     /** Undoes {@link #gatherAll}. */
     public void repartition() {
         for (ModulePlan.Module m : plan.modules()) {
