@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Full fine-tuning step benchmark (fp32, CPU): mft (DJL + libtorch) next to PyTorch eager, in the same run.
 #
-#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20] [--wait-idle 60] [--busy-ok]
+#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20] [--wait-idle 60] [--busy-ok] [--same-malloc]
 #
 # Runs `mft bench-step` and scripts/reference/bench_torch_step.py ALTERNATELY (mft, torch, mft, torch, ...) so that
 # slow phases of a shared machine hit both sides, prints every JSON line, then a summary with the ratio
@@ -12,6 +12,8 @@
 # - Debian's python3-torch is built with BLAS_INFO=generic and uses whatever libblas.so.3 the alternatives
 #   system points at. Install libopenblas0-pthread (apt) first: with the reference BLAS, torch is ~10x slower and
 #   the ratio means nothing. The torch JSON line lists the BLAS it loaded; this script warns if it is not OpenBLAS.
+# - mft runs with the glibc malloc settings that bin/mft ships (they are part of how mft runs); PyTorch runs as users
+#   run it, without them. --same-malloc gives PyTorch the same settings too (it gains from them as well).
 # - Only compare on an idle machine: spinning OpenMP/BLAS threads of other processes distort 2-thread timings
 #   badly (a 2-thread step can get 10x slower). Before each run the script waits up to --wait-idle seconds for the
 #   CPUs to be >= 95% idle and stops (exit 3) if they never are, unless --busy-ok; after each
@@ -20,7 +22,7 @@
 #   the 1-minute load average before and after (the benchmark itself adds about 2 on 2 threads).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rounds=3 threads=2 warmup=3 steps=20 wait_idle=60 busy_ok=false
+rounds=3 threads=2 warmup=3 steps=20 wait_idle=60 busy_ok=false same_malloc=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --steps) steps="$2"; shift 2 ;;
     --wait-idle) wait_idle="$2"; shift 2 ;;
     --busy-ok) busy_ok=true; shift ;;
+    --same-malloc) same_malloc=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "full_step.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -52,6 +55,8 @@ thread_env=(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_T
 # glibc malloc settings of bin/mft (which sets them too when they are unset): keep big blocks instead of returning
 # them to the OS every step, which costs page faults (see docs/benchmarks.md)
 mft_env=(MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=536870912)
+torch_env=()
+if [[ "$same_malloc" == true ]]; then torch_env=("${mft_env[@]}"); fi
 
 # CPU time the machine spent on anything but the benchmark (other processes, VM steal) during one run, so a noisy
 # run shows up as such: busy ticks of /proc/stat minus the CPU time of this script's children
@@ -100,11 +105,11 @@ trap 'rm -rf "$tmp"' EXIT
 for ((r = 1; r <= rounds; r++)); do
   run_timed env "${thread_env[@]}" "${mft_env[@]}" "$root/bin/mft" bench-step --threads "$threads" \
       --warmup "$warmup" --steps "$steps" --batch 4 --seq 128
-  run_timed env "${thread_env[@]}" "$python" "$root/scripts/reference/bench_torch_step.py" --threads "$threads" \
-      --warmup "$warmup" --steps "$steps"
+  run_timed env "${thread_env[@]}" ${torch_env[@]+"${torch_env[@]}"} "$python" \
+      "$root/scripts/reference/bench_torch_step.py" --threads "$threads" --warmup "$warmup" --steps "$steps"
 done
 
-"$python" - "$tmp/results" "$tmp/noise" <<'PY'
+"$python" - "$tmp/results" "$tmp/noise" "$([[ "$same_malloc" == true ]] && echo both || echo mft only)" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 noise = [float(l) for l in open(sys.argv[2]) if l.strip()]
@@ -117,7 +122,8 @@ if not any("openblas" in b for b in torch[0].get("blas", [])):
 ratios = [m["tokens_per_s"] / t["tokens_per_s"] for m, t in zip(mft, torch)]
 med = lambda rs, k: statistics.median(r[k] for r in rs)
 loads = [r[k] for r in rows for k in ("loadavg_1m_before", "loadavg_1m_after")]
-print(f"summary over {len(ratios)} rounds (threads {mft[0]['threads']}, batch 4 x seq 128 = 512 tokens/step):")
+print(f"summary over {len(ratios)} rounds (threads {mft[0]['threads']}, batch 4 x seq 128 = 512 tokens/step,"
+      f" glibc malloc settings for {sys.argv[3]}):")
 print(f"  mft-djl       libtorch {mft[0]['libtorch']}: median {med(mft, 'ms_per_step_median'):.1f} ms/step,"
       f" {med(mft, 'tokens_per_s'):.1f} tokens/s")
 print(f"  pytorch-eager torch {torch[0]['torch']}: median {med(torch, 'ms_per_step_median'):.1f} ms/step,"
