@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Full fine-tuning step benchmark (fp32, CPU): mft (DJL + libtorch) next to PyTorch eager, in the same run.
 #
-#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20] [--wait-idle 60] [--busy-ok] [--same-malloc]
+#   scripts/bench/full_step.sh [--rounds 3] [--threads 2] [--warmup 3] [--steps 20]
+#                              [--wait-idle 60] [--busy-ok] [--same-malloc]
 #
 # Runs `mft bench-step` and scripts/reference/bench_torch_step.py ALTERNATELY (mft, torch, mft, torch, ...) so that
 # slow phases of a shared machine hit both sides, prints every JSON line, then a summary with the ratio
@@ -95,7 +96,8 @@ run_timed() { # run_timed CMD...: prints the command's stdout line, appends it a
   echo "$line" | tee -a "$tmp/results"
   awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) -v w=$((t1 - t0)) -v n="$(nproc)" 'BEGIN {
     other = b / '"$(getconf CLK_TCK)"' - c / 1000; if (other < 0) other = 0
-    printf "%.1f\n", 100 * other / (n * w / 1e9) }' | tee -a "$tmp/noise" | sed 's/^/# other processes + steal: /; s/$/% of the CPUs/'
+    printf "%.1f\n", 100 * other / (n * w / 1e9) }' | tee -a "$tmp/noise" \
+    | sed 's/^/# other processes + steal: /; s/$/% of the CPUs/'
 }
 
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uptime)" >&2
