@@ -15,6 +15,8 @@
 #   the ratio means nothing. The torch JSON line lists the BLAS it loaded; this script warns if it is not OpenBLAS.
 # - mft runs with the glibc malloc settings that bin/mft ships (they are part of how mft runs); PyTorch runs as users
 #   run it, without them. --same-malloc gives PyTorch the same settings too (it gains from them as well).
+# - Both sides get OMP_WAIT_POLICY=PASSIVE (bin/mft's default) unless the environment sets another policy, e.g.
+#   OMP_WAIT_POLICY=ACTIVE scripts/bench/full_step.sh.
 # - Only compare on an idle machine: spinning OpenMP/BLAS threads of other processes distort 2-thread timings
 #   badly (a 2-thread step can get 10x slower). Before each run the script waits up to --wait-idle seconds for the
 #   CPUs to be >= 95% idle and stops (exit 3) if they never are, unless --busy-ok; after each
@@ -51,8 +53,11 @@ if [[ ! -f "$jar" ]] || [[ -n "$(find "$root" -path "$root/work" -prune -o \( -n
   (cd "$root" && mvn -o -q -DskipTests package >&2)
 fi
 
-# the same thread count for both sides, in every pool either library might use
-thread_env=(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads")
+# the same thread count for both sides, in every pool either library might use, and the same OpenMP wait policy:
+# bin/mft's default PASSIVE unless OMP_WAIT_POLICY is set (ACTIVE spins; it changes both sides' times, see the docs)
+wait_policy="${OMP_WAIT_POLICY:-PASSIVE}"
+thread_env=(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+  OMP_WAIT_POLICY="$wait_policy")
 # glibc malloc settings of bin/mft (which sets them too when they are unset): keep big blocks instead of returning
 # them to the OS every step, which costs page faults (see docs/benchmarks.md)
 mft_env=(MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=536870912)
@@ -111,7 +116,8 @@ for ((r = 1; r <= rounds; r++)); do
       "$root/scripts/reference/bench_torch_step.py" --threads "$threads" --warmup "$warmup" --steps "$steps"
 done
 
-"$python" - "$tmp/results" "$tmp/noise" "$([[ "$same_malloc" == true ]] && echo both || echo mft only)" <<'PY'
+"$python" - "$tmp/results" "$tmp/noise" "$([[ "$same_malloc" == true ]] && echo both || echo mft only)" \
+  "$wait_policy" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 noise = [float(l) for l in open(sys.argv[2]) if l.strip()]
@@ -125,7 +131,7 @@ ratios = [m["tokens_per_s"] / t["tokens_per_s"] for m, t in zip(mft, torch)]
 med = lambda rs, k: statistics.median(r[k] for r in rs)
 loads = [r[k] for r in rows for k in ("loadavg_1m_before", "loadavg_1m_after")]
 print(f"summary over {len(ratios)} rounds (threads {mft[0]['threads']}, batch 4 x seq 128 = 512 tokens/step,"
-      f" glibc malloc settings for {sys.argv[3]}):")
+      f" glibc malloc settings for {sys.argv[3]}, OMP_WAIT_POLICY={sys.argv[4]} for both):")
 print(f"  mft-djl       libtorch {mft[0]['libtorch']}: median {med(mft, 'ms_per_step_median'):.1f} ms/step,"
       f" {med(mft, 'tokens_per_s'):.1f} tokens/s")
 print(f"  pytorch-eager torch {torch[0]['torch']}: median {med(torch, 'ms_per_step_median'):.1f} ms/step,"
