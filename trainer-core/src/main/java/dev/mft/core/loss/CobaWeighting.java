@@ -1,6 +1,5 @@
 package dev.mft.core.loss;
 
-import dev.mft.core.train.TokenBatch;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -21,52 +20,32 @@ import java.util.List;
  *
  * (MFTCoder normalizes by a full evaluation before training; here the first sampled observation is the normalizer.)
  */
-public final class CobaWeighting implements LossWeighting {
+public final class CobaWeighting extends AdaptiveWeighting {
 
-    private final TaskWeighting case3;
     private final int warmupSteps;
     private final int historyLength;
     private final double tau;
     private final int updateInterval;
-    private final int sampleValidNum;
     private final int tasks;
     private double[] first;
-    private final List<Deque<Double>> history = new ArrayList<>();
+    private final LossWindows history;
     private final Deque<double[]> slopeHistory = new ArrayDeque<>();
     private final List<Double> totalHistory = new ArrayList<>();
 
     public CobaWeighting(double[] initialWeights, int warmupSteps, int historyLength, double tau, int updateInterval,
             int sampleValidNum) {
-        this.case3 = new TaskWeighting(TaskWeighting.Mode.CASE3, initialWeights);
+        super(initialWeights, sampleValidNum);
         this.tasks = initialWeights.length;
         this.warmupSteps = warmupSteps;
         this.historyLength = historyLength;
         this.tau = tau;
         this.updateInterval = updateInterval;
-        this.sampleValidNum = sampleValidNum;
-        for (int t = 0; t < tasks; t++) {
-            history.add(new ArrayDeque<>());
-        }
-    }
-
-    @Override
-    public float[][] tokenWeights(List<TokenBatch> step) {
-        return case3.tokenWeights(step);
-    }
-
-    @Override
-    public double[] taskWeights() {
-        return case3.taskWeights();
+        this.history = new LossWindows(tasks, historyLength);
     }
 
     @Override
     public boolean wantsValidation(int completedSteps) {
         return completedSteps % updateInterval == 0;
-    }
-
-    @Override
-    public int validationBatches() {
-        return sampleValidNum;
     }
 
     @Override
@@ -77,28 +56,20 @@ public final class CobaWeighting implements LossWeighting {
                 first[t] = taskLosses[t] > 0 ? taskLosses[t] : 1; // a task absent from the sample normalizes by 1
             }
         }
+        double[] normalized = new double[tasks];
         for (int t = 0; t < tasks; t++) {
-            Deque<Double> h = history.get(t);
-            h.addLast(taskLosses[t] / first[t]);
-            while (h.size() > historyLength) {
-                h.removeFirst();
-            }
+            normalized[t] = taskLosses[t] / first[t];
         }
+        history.add(normalized);
         if (completedSteps >= warmupSteps && completedSteps > 0) {
             case3.setWeights(update());
         }
     }
 
     private double[] update() {
-        double[] slopes = new double[tasks];
-        for (int t = 0; t < tasks; t++) {
-            slopes[t] = WindowSlope.of(new ArrayList<>(history.get(t)));
-        }
+        double[] slopes = history.slopes();
         List<Double> maxima = new ArrayList<>();
-        List<List<Double>> columns = new ArrayList<>();
-        for (int t = 0; t < tasks; t++) {
-            columns.add(new ArrayList<>(history.get(t)));
-        }
+        List<List<Double>> columns = history.columns();
         for (int x = 0; x < columns.get(0).size(); x++) {
             double m = Double.NEGATIVE_INFINITY;
             for (List<Double> c : columns) {

@@ -1,10 +1,5 @@
 package dev.mft.core.loss;
 
-import dev.mft.core.train.TokenBatch;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 
 /**
  * MFTCoder v0.4's self-paced weighting: case3 with task weights that follow how fast each task's validation loss
@@ -17,35 +12,20 @@ import java.util.List;
  *
  * (uniform when every slope is 0). Until then the configured task weights apply.
  */
-public final class SelfPacedWeighting implements LossWeighting {
+public final class SelfPacedWeighting extends AdaptiveWeighting {
 
-    private final TaskWeighting case3;
     private final int interval;
     private final int historyLength;
-    private final int sampleValidNum;
     private final double scaleFactor;
-    private final List<Deque<Double>> history = new ArrayList<>();
+    private final LossWindows history;
 
     public SelfPacedWeighting(double[] initialWeights, int interval, int historyLength, int sampleValidNum,
             double scaleFactor) {
-        this.case3 = new TaskWeighting(TaskWeighting.Mode.CASE3, initialWeights);
+        super(initialWeights, sampleValidNum);
         this.interval = interval;
         this.historyLength = historyLength;
-        this.sampleValidNum = sampleValidNum;
         this.scaleFactor = scaleFactor;
-        for (int t = 0; t < initialWeights.length; t++) {
-            history.add(new ArrayDeque<>());
-        }
-    }
-
-    @Override
-    public float[][] tokenWeights(List<TokenBatch> step) {
-        return case3.tokenWeights(step);
-    }
-
-    @Override
-    public double[] taskWeights() {
-        return case3.taskWeights();
+        this.history = new LossWindows(initialWeights.length, historyLength);
     }
 
     @Override
@@ -54,30 +34,11 @@ public final class SelfPacedWeighting implements LossWeighting {
     }
 
     @Override
-    public int validationBatches() {
-        return sampleValidNum;
-    }
-
-    @Override
     public void observeValidation(int completedSteps, double[] taskLosses) {
-        for (int t = 0; t < taskLosses.length; t++) {
-            Deque<Double> h = history.get(t);
-            h.addLast(taskLosses[t]);
-            while (h.size() > historyLength) {
-                h.removeFirst();
-            }
-        }
+        history.add(taskLosses);
         if (completedSteps >= historyLength) {
-            case3.setWeights(weights(slopes()));
+            case3.setWeights(weights(history.slopes()));
         }
-    }
-
-    private double[] slopes() {
-        double[] slopes = new double[history.size()];
-        for (int t = 0; t < slopes.length; t++) {
-            slopes[t] = WindowSlope.of(new ArrayList<>(history.get(t)));
-        }
-        return slopes;
     }
 
     /** The weights for these slopes (package-private for the hand-computed test). */
