@@ -1,8 +1,10 @@
 package dev.mft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mft.core.safetensors.SafetensorsFile;
 import java.net.ServerSocket;
@@ -14,10 +16,12 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code mft launch} end to end: two worker processes training the demo with ZeRO-3 (batch 2 each) end with the same
- * losses and the same final/ model as one {@code mft train} with batch 4.
+ * losses and the same final/ model as one {@code mft train} with batch 4; launched runs resume from their checkpoints.
  */
 class LaunchTrainingTest {
     @TempDir
@@ -96,14 +100,7 @@ class LaunchTrainingTest {
     }
 
     private static List<Double> losses(Path out) throws Exception {
-        List<Double> l = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(line);
-            if (row.has("loss")) { // training lines (a one-process run also writes evaluation lines)
-                l.add(row.get("loss").asDouble());
-            }
-        }
-        return l;
+        return training(out).stream().map(n -> n.get("loss").asDouble()).toList();
     }
 
     private static String[] concat(String[] head, String[] middle, String... tail) {
@@ -111,5 +108,53 @@ class LaunchTrainingTest {
         all.addAll(List.of(middle));
         all.addAll(List.of(tail));
         return all.toArray(String[]::new);
+    }
+
+    private static CliRun launch(String stage, String steps, Path out) throws Exception {
+        return CliRun.of("launch", "--nproc_per_node", "2", "--master_port", Integer.toString(freePort()), "--",
+                "train", "--train_config", config.toString(), "--max_train_steps", steps, "--log_interval", "1",
+                "--num_threads", "1", "--lr_scheduler_type", "constant", "--checkpointing_steps", "3",
+                "--per_device_train_batch_size", "2", "--zero_stage", stage, "--output_dir", out.toString());
+    }
+
+    private static List<JsonNode> training(Path out) throws Exception {
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            if (n.has("loss")) {
+                rows.add(n);
+            }
+        }
+        return rows;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "2", "3"})
+    /**
+     * Checkpoints of launched runs: 2 ranks stop after 3 steps (checkpoint written by all ranks together), a second
+     * launch resumes from it (auto_resume) and its steps 4-6 and final model equal those of an uninterrupted run.
+     */
+    void aLaunchedRunResumesFromItsRanksCheckpointExactly(String stage) throws Exception {
+        Path straight = dir.resolve("straight-" + stage);
+        CliRun a = launch(stage, "6", straight);
+        assertEquals(0, a.exitCode(), a.out() + a.err());
+
+        Path parts = dir.resolve("parts-" + stage);
+        CliRun first = launch(stage, "3", parts);
+        assertEquals(0, first.exitCode(), first.out() + first.err());
+        assertTrue(Files.isRegularFile(parts.resolve("checkpoint-3/manifest.json")), first.out());
+        CliRun rest = launch(stage, "6", parts);
+        assertEquals(0, rest.exitCode(), rest.out() + rest.err());
+        assertTrue(rest.out().contains("resume: " + parts.resolve("checkpoint-3")), rest.out());
+
+        List<JsonNode> x = training(straight);
+        List<JsonNode> y = training(parts);
+        assertEquals(6, x.size());
+        assertEquals(6, y.size()); // the resumed file continues the first run's lines
+        for (int i = 3; i < 6; i++) {
+            assertEquals(x.get(i).get("loss").asDouble(), y.get(i).get("loss").asDouble(), 0.0, "loss at step " + (i + 1));
+        }
+        assertArrayEquals(Files.readAllBytes(straight.resolve("final/model.safetensors")),
+                Files.readAllBytes(parts.resolve("final/model.safetensors")));
     }
 }
