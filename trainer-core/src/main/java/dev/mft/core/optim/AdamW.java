@@ -3,6 +3,8 @@ package dev.mft.core.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.TorchShim;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,8 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray> v = new ArrayList<>();
     private final NDManager stateManager;
     private long step;
+    /** Tests turn the fused host kernel off to check it against the composed update (the GPU path). */
+    boolean hostKernelEnabled = true;
 
     public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
         this(params, settings, parent, GradientSource.AUTOGRAD);
@@ -166,17 +170,32 @@ public final class AdamW implements AutoCloseable {
      * which the caller closes after the step.
      */
     public void step(double lr, NDManager scratch) {
+        step(lr, 1.0, scratch);
+    }
+
+    /**
+     * One update with every gradient multiplied by {@code gradScale} first (the global-norm clip factor, so clipping
+     * costs no pass of its own). On the CPU, with fp32 tensors, one fused pass over all parameters
+     * ({@link HostAdamWKernel}); elsewhere (GPU, other dtypes) the same formula composed from tensor ops.
+     */
+    public void step(double lr, double gradScale, NDManager scratch) {
         step++;
         double b1 = settings.beta1(), b2 = settings.beta2();
         double bc1 = 1 - Math.pow(b1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
         double stepSize = lr / bc1;
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            if (hostKernelEnabled && hostStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
+                return;
+            }
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
                 NDArray g = gradients.gradient(p, scratch);
                 if (g == null) {
                     continue;
+                }
+                if (gradScale != 1.0) {
+                    g = tmp(scratch, g.mul(gradScale));
                 }
                 NDArray w = p.array();
                 if (p.decay() && settings.weightDecay() > 0) {
@@ -190,6 +209,36 @@ public final class AdamW implements AutoCloseable {
                 w.subi(update);
             }
         }
+    }
+
+    /**
+     * The fused host update when every parameter, gradient and moment is a contiguous fp32 CPU tensor; false (nothing
+     * changed) otherwise.
+     */
+    private boolean hostStep(double lr, double gradScale, double stepSize, double bc2Sqrt, NDManager scratch) {
+        TorchShim shim = TorchShim.get();
+        List<HostAdamWKernel.Segment> segments = new ArrayList<>(params.size());
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            NDArray g = gradients.gradient(p, scratch);
+            if (g == null) {
+                continue;
+            }
+            FloatBuffer pf = shim.hostFloats(p.array()), gf = shim.hostFloats(g);
+            FloatBuffer mf = shim.hostFloats(m.get(i)), vf = shim.hostFloats(v.get(i));
+            if (pf == null || gf == null || mf == null || vf == null) {
+                if (!segments.isEmpty()) {
+                    throw new IllegalStateException("parameter '" + p.name() + "' is not a contiguous fp32 CPU tensor"
+                            + " while others are; mft keeps all trainable parameters on one device in fp32");
+                }
+                return false;
+            }
+            float decay = p.decay() ? (float) (1 - lr * settings.weightDecay()) : 1f;
+            segments.add(new HostAdamWKernel.Segment(pf, gf, mf, vf, decay));
+        }
+        HostAdamWKernel.shared().update(segments, new HostAdamWKernel.Scalars((float) settings.beta1(),
+                (float) settings.beta2(), (float) settings.eps(), (float) stepSize, (float) bc2Sqrt, (float) gradScale));
+        return true;
     }
 
     /** Zeroes every parameter's gradient (not DJL's zeroGradients(), which walks the JVM and leaks handles). */

@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.TorchShim;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6) when below 1. */
@@ -15,33 +18,57 @@ public final class GradientClipper {
      * {@code maxNorm}; {@code maxNorm <= 0} only measures. One host sync per call.
      */
     public static double clip(List<Parameter> params, double maxNorm, NDManager scratch) {
+        double norm = norm(params, scratch);
+        double scale = scale(norm, maxNorm);
+        if (scale != 1) {
+            scale(params, scale, scratch);
+        }
+        return norm;
+    }
+
+    /**
+     * The global L2 norm of all gradients, unchanged. On the CPU with fp32 gradients one pass over host memory
+     * ({@link HostAdamWKernel#sumOfSquares}); elsewhere per-tensor sums of squares and one host read.
+     */
+    public static double norm(List<Parameter> params, NDManager scratch) {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            NDArray total = null;
+            List<NDArray> grads = new ArrayList<>(params.size());
             for (Parameter p : params) {
                 NDArray g = Autograd.gradient(p.array(), scratch);
-                if (g == null) {
-                    continue;
+                if (g != null) {
+                    grads.add(g);
                 }
+            }
+            if (grads.isEmpty()) {
+                return 0;
+            }
+            List<FloatBuffer> host = hostViews(grads);
+            if (host != null) {
+                return Math.sqrt(HostAdamWKernel.shared().sumOfSquares(host));
+            }
+            NDArray total = null;
+            for (NDArray g : grads) {
                 NDArray sq = g.square().sum();
                 sq.attach(scratch);
                 total = total == null ? sq : total.add(sq);
                 total.attach(scratch);
             }
-            if (total == null) {
-                return 0;
-            }
-            double norm = Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
-            double scale = scale(norm, maxNorm);
-            if (scale != 1) {
-                for (Parameter p : params) {
-                    NDArray g = Autograd.gradient(p.array(), scratch);
-                    if (g != null) {
-                        g.muli(scale); // the gradient handle aliases the parameter's .grad: in-place scales it
-                    }
-                }
-            }
-            return norm;
+            return Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
         }
+    }
+
+    /** Float views of all arrays when every one is a contiguous fp32 CPU tensor, else null. */
+    private static List<FloatBuffer> hostViews(List<NDArray> arrays) {
+        TorchShim shim = TorchShim.get();
+        List<FloatBuffer> out = new ArrayList<>(arrays.size());
+        for (NDArray a : arrays) {
+            FloatBuffer f = shim.hostFloats(a);
+            if (f == null) {
+                return null;
+            }
+            out.add(f);
+        }
+        return out;
     }
 
     /** Multiplies every gradient by {@code factor} in place (unscaling after fp16 loss scaling). */

@@ -49,7 +49,9 @@ public interface ParallelStrategy extends AutoCloseable {
 
     /**
      * Makes the step's gradients whole across ranks, measures their global L2 norm (before clipping) and clips to
-     * {@code maxNorm} ({@code <= 0}: only measures); every rank returns the same norm.
+     * {@code maxNorm} ({@code <= 0}: only measures); every rank returns the same norm. A strategy may defer the
+     * scaling into the next {@link #optimizerStep} (one pass fewer over the gradients); the gradients are then
+     * unclipped until that update, which is the only reader.
      */
     double clipGradients(double maxNorm, NDManager scratch);
 

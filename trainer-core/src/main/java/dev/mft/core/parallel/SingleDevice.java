@@ -7,6 +7,8 @@ import dev.mft.core.optim.GradientClipper;
 /** One process: parameters, gradients and AdamW state all here; no collectives. */
 public final class SingleDevice implements ParallelStrategy {
     private final AdamW optimizer;
+    /** The clip factor measured by {@link #clipGradients}, applied inside the next update (no pass of its own). */
+    private double pendingGradScale = 1.0;
 
     public SingleDevice(AdamW optimizer) {
         this.optimizer = optimizer;
@@ -29,16 +31,20 @@ public final class SingleDevice implements ParallelStrategy {
 
     @Override
     public double clipGradients(double maxNorm, NDManager scratch) {
-        return GradientClipper.clip(optimizer.parameters(), maxNorm, scratch);
+        double norm = GradientClipper.norm(optimizer.parameters(), scratch);
+        pendingGradScale = GradientClipper.scale(norm, maxNorm);
+        return norm;
     }
 
     @Override
     public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, scratch);
+        optimizer.step(lr, pendingGradScale, scratch);
+        pendingGradScale = 1.0;
     }
 
     @Override
     public void zeroGrad() {
+        pendingGradScale = 1.0;
         optimizer.zeroGrad();
     }
 

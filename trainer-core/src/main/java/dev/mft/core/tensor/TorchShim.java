@@ -216,6 +216,27 @@ public final class TorchShim {
     }
 
     /**
+     * The elements of a contiguous fp32 CPU tensor as a float buffer over its memory (no copy; valid while the tensor
+     * and its storage live), or null when the tensor is not that (another dtype or device, or strided): how host
+     * kernels such as the fused AdamW read and write tensors in place. Costs one or a few native calls.
+     */
+    public java.nio.FloatBuffer hostFloats(NDArray array) {
+        if (array.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
+                || !ai.djl.Device.Type.CPU.equals(array.getDevice().getDeviceType()) || !isContiguous(array)) {
+            return null;
+        }
+        long n = array.getShape().size();
+        if (n > Integer.MAX_VALUE) {
+            return null; // a FloatBuffer indexes with int; such a tensor takes the composed path
+        }
+        if (n == 0) {
+            return java.nio.FloatBuffer.allocate(0);
+        }
+        return new Pointer(dataPointer(array)).getByteBuffer(0, n * Float.BYTES).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    /**
      * Makes {@code target} use {@code source}'s memory, offset, sizes and strides ({@code aten::set_.source_Tensor});
      * {@code target} keeps its identity, so the model, its layers and autograd (a leaf's {@code .grad} too) see the new
      * memory. Call it under no-grad: it is an in-place op on a leaf. This is how parameters and gradients become

@@ -1,0 +1,219 @@
+package dev.mft.core.optim;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The fused AdamW update and the gradient norm over host (CPU) memory, in one pass each, written in Java.
+ *
+ * <p>Composed from tensor ops, AdamW passes over parameters, gradients and both moments about a dozen times (each op
+ * reads and writes whole tensors); libtorch's fused kernel ({@code _fused_adamw_}) takes tensor lists, which the C
+ * shim's dispatcher of 2.7.1 cannot pass. This kernel reads p, g, m, v once and writes p, m, v once: the minimum
+ * memory traffic of the update. Each worker copies a block of every stream into small arrays (bulk copies, which
+ * stay in the L1/L2 caches), runs a loop the JIT vectorizes, and copies the block back.
+ *
+ * <p>The arithmetic is torch.optim.AdamW's in fp32, the gradient first multiplied by {@code gradScale} (the clip
+ * factor, folded in so clipping costs no extra pass):
+ * <pre>
+ *   g = g * gradScale
+ *   m = b1 * m + (1 - b1) * g
+ *   v = b2 * v + (1 - b2) * g^2
+ *   p = p * decay - stepSize * m / (sqrt(v) / sqrt(1 - b2^t) + eps)       decay = 1 - lr * wd, stepSize = lr / (1 - b1^t)
+ * </pre>
+ */
+final class HostAdamWKernel {
+    /** Elements per block: 4 streams x 32 KiB stay in a core's L2 cache. */
+    static final int BLOCK = 8192;
+
+    /** One parameter's four streams, all fp32, contiguous, of equal length, and its weight-decay factor. */
+    record Segment(FloatBuffer param, FloatBuffer grad, FloatBuffer exp, FloatBuffer expSq, float decay) {
+        Segment {
+            int n = param.capacity();
+            if (grad.capacity() != n || exp.capacity() != n || expSq.capacity() != n) {
+                throw new IllegalArgumentException("AdamW streams differ in length: param " + n + ", grad "
+                        + grad.capacity() + ", exp_avg " + exp.capacity() + ", exp_avg_sq " + expSq.capacity());
+            }
+        }
+    }
+
+    /** The step's scalars (fp32, as torch computes them for fp32 tensors). */
+    record Scalars(float beta1, float beta2, float eps, float stepSize, float bias2Sqrt, float gradScale) {}
+
+    private final ExecutorService workers;
+    private final int threads;
+
+    /** A kernel running on {@code threads} worker threads (daemons; the JVM may exit while they idle). */
+    HostAdamWKernel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "mft-adamw");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static HostAdamWKernel shared;
+
+    /**
+     * The kernel of this process, with as many workers as libtorch has intra-op threads (remade when that number
+     * changes): the update runs between libtorch's parallel regions, on the same cores.
+     */
+    static synchronized HostAdamWKernel shared() {
+        int want = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        if (shared == null || shared.threads != want) {
+            if (shared != null) {
+                shared.close();
+            }
+            shared = new HostAdamWKernel(want);
+        }
+        return shared;
+    }
+
+    /** Sum of squares of every element of {@code grads}, accumulated per block in float and over blocks in double. */
+    double sumOfSquares(List<FloatBuffer> grads) {
+        List<Range> ranges = split(grads.stream().mapToInt(FloatBuffer::capacity).toArray());
+        double[] partial = new double[ranges.size()];
+        run(ranges, (range, scratch) -> {
+            FloatBuffer g = grads.get(range.segment);
+            float[] a = scratch[0];
+            double sum = 0;
+            for (int at = range.from; at < range.to; at += BLOCK) {
+                int n = Math.min(BLOCK, range.to - at);
+                g.get(at, a, 0, n);
+                sum += blockSumOfSquares(a, n);
+            }
+            partial[range.index] = sum;
+        });
+        double total = 0;
+        for (double p : partial) {
+            total += p; // in a fixed order: the same gradients give the same norm whatever the thread timing
+        }
+        return total;
+    }
+
+    /** One fused update of every segment. */
+    void update(List<Segment> segments, Scalars s) {
+        List<Range> ranges = split(segments.stream().mapToInt(seg -> seg.param.capacity()).toArray());
+        run(ranges, (range, scratch) -> {
+            Segment seg = segments.get(range.segment);
+            float[] p = scratch[0], g = scratch[1], m = scratch[2], v = scratch[3];
+            for (int at = range.from; at < range.to; at += BLOCK) {
+                int n = Math.min(BLOCK, range.to - at);
+                seg.param.get(at, p, 0, n);
+                seg.grad.get(at, g, 0, n);
+                seg.exp.get(at, m, 0, n);
+                seg.expSq.get(at, v, 0, n);
+                blockUpdate(p, g, m, v, n, s, seg.decay);
+                seg.param.put(at, p, 0, n);
+                seg.exp.put(at, m, 0, n);
+                seg.expSq.put(at, v, 0, n);
+            }
+        });
+    }
+
+    /** The update of one block, in place in the arrays; a plain counted loop, which C2 vectorizes. */
+    static void blockUpdate(float[] p, float[] g, float[] m, float[] v, int n, Scalars s, float decay) {
+        float b1 = s.beta1(), b2 = s.beta2(), c1 = 1 - b1, c2 = 1 - b2;
+        float eps = s.eps(), stepSize = s.stepSize(), bias2Sqrt = s.bias2Sqrt(), scale = s.gradScale();
+        for (int i = 0; i < n; i++) {
+            float gi = g[i] * scale;
+            float mi = b1 * m[i] + c1 * gi;
+            float vi = b2 * v[i] + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = (float) Math.sqrt(vi) / bias2Sqrt + eps;
+            p[i] = p[i] * decay - stepSize * (mi / denom);
+        }
+    }
+
+    /** Sum of squares of a block with eight independent float accumulators (instruction-level parallelism). */
+    static double blockSumOfSquares(float[] a, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 += a[i] * a[i];
+            s1 += a[i + 1] * a[i + 1];
+            s2 += a[i + 2] * a[i + 2];
+            s3 += a[i + 3] * a[i + 3];
+            s4 += a[i + 4] * a[i + 4];
+            s5 += a[i + 5] * a[i + 5];
+            s6 += a[i + 6] * a[i + 6];
+            s7 += a[i + 7] * a[i + 7];
+        }
+        double sum = (double) s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+        for (; i < n; i++) {
+            sum += a[i] * a[i];
+        }
+        return sum;
+    }
+
+    /** A piece of one segment, [from, to), handed to one worker; {@code index} orders the partial results. */
+    private record Range(int index, int segment, int from, int to) {}
+
+    /** Splits segments into pieces of about equal size, a few per thread so that uneven segments still balance. */
+    private List<Range> split(int[] lengths) {
+        long total = 0;
+        for (int n : lengths) {
+            total += n;
+        }
+        long target = Math.max(BLOCK * 16L, total / (threads * 4L) + 1);
+        List<Range> out = new ArrayList<>();
+        for (int s = 0; s < lengths.length; s++) {
+            for (int from = 0; from < lengths[s]; ) {
+                int to = (int) Math.min(lengths[s], from + target);
+                out.add(new Range(out.size(), s, from, to));
+                from = to;
+            }
+        }
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface RangeWork {
+        void run(Range range, float[][] scratch);
+    }
+
+    /** Runs the ranges on the workers, each worker taking the next range from a shared counter. */
+    private void run(List<Range> ranges, RangeWork work) {
+        if (ranges.isEmpty()) {
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        int tasks = Math.min(threads, ranges.size());
+        List<Future<?>> futures = new ArrayList<>(tasks);
+        for (int t = 0; t < tasks; t++) {
+            futures.add(workers.submit(() -> {
+                float[][] scratch = SCRATCH.get();
+                for (int i; (i = next.getAndIncrement()) < ranges.size(); ) {
+                    work.run(ranges.get(i), scratch);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during the AdamW update", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("AdamW kernel failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /** Four block-sized arrays per worker thread, made once. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][BLOCK]);
+
+    /** Stops the workers (idle ones hold no memory but their stacks). */
+    void close() {
+        workers.shutdownNow();
+    }
+}

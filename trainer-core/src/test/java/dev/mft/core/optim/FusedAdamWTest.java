@@ -1,0 +1,148 @@
+package dev.mft.core.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.mft.core.tensor.TorchRuntime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused host AdamW (one pass, clip factor folded in) against torch.optim.AdamW's formula evaluated by hand in
+ * double, and against the composed tensor-op update that GPUs run; the host gradient norm against a sum in double.
+ */
+class FusedAdamWTest {
+    /** Lengths around the kernel's block and split sizes, and odd tails. */
+    private static final int[] SIZES = {1, 7, 8193, 3 * HostAdamWKernel.BLOCK * 16 + 5, 300};
+
+    private static float[][] randomArrays(long seed, double scale) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] out = new float[SIZES.length][];
+        for (int i = 0; i < SIZES.length; i++) {
+            out[i] = new float[SIZES[i]];
+            for (int k = 0; k < SIZES[i]; k++) {
+                out[i][k] = (float) (r.nextGaussian() * scale);
+            }
+        }
+        return out;
+    }
+
+    /** Sets w's gradient to exactly g (backward of sum(w * g)). */
+    private static void setGradient(NDManager m, NDArray w, float[] g) {
+        JniUtils.setGradMode(true);
+        try (NDManager s = m.newSubManager()) {
+            NDArray loss = w.mul(s.create(g)).sum();
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) s.ones(new Shape(), DataType.FLOAT32), false, false);
+        }
+    }
+
+    private static List<Parameter> parameters(NDManager m, float[][] init) {
+        List<Parameter> out = new ArrayList<>();
+        for (int i = 0; i < init.length; i++) {
+            NDArray w = m.create(init[i]);
+            w.setRequiresGradient(true);
+            out.add(new Parameter("p" + i, w, i % 2 == 0)); // some without weight decay
+        }
+        return out;
+    }
+
+    @Test
+    void fusedUpdateFollowsTheFormulaInDoubleAndMatchesTheComposedUpdate() {
+        TorchRuntime.start();
+        double lr = 3e-3, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
+        double[] clip = {0.37, 1.0, 0.8};
+        float[][] init = randomArrays(1, 0.5);
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<Parameter> fusedParams = parameters(m, init);
+            List<Parameter> composedParams = parameters(m, init);
+            AdamW fused = new AdamW(fusedParams, new AdamW.Settings(b1, b2, eps, wd), m);
+            AdamW composed = new AdamW(composedParams, new AdamW.Settings(b1, b2, eps, wd), m);
+            composed.hostKernelEnabled = false;
+            double[][] p = new double[init.length][], mm = new double[init.length][], vv = new double[init.length][];
+            for (int i = 0; i < init.length; i++) {
+                p[i] = new double[init[i].length];
+                for (int k = 0; k < p[i].length; k++) {
+                    p[i][k] = init[i][k];
+                }
+                mm[i] = new double[init[i].length];
+                vv[i] = new double[init[i].length];
+            }
+            for (int t = 1; t <= clip.length; t++) {
+                float[][] grads = randomArrays(100 + t, 0.01 * t);
+                for (int i = 0; i < init.length; i++) {
+                    setGradient(m, fusedParams.get(i).array(), grads[i]);
+                    setGradient(m, composedParams.get(i).array(), grads[i]);
+                }
+                try (NDManager scratch = m.newSubManager()) {
+                    fused.step(lr, clip[t - 1], scratch);
+                    composed.step(lr, clip[t - 1], scratch);
+                }
+                fused.zeroGrad();
+                composed.zeroGrad();
+                for (int i = 0; i < init.length; i++) {
+                    boolean decay = i % 2 == 0;
+                    for (int k = 0; k < p[i].length; k++) {
+                        double g = grads[i][k] * clip[t - 1];
+                        if (decay) {
+                            p[i][k] *= 1 - lr * wd;
+                        }
+                        mm[i][k] = b1 * mm[i][k] + (1 - b1) * g;
+                        vv[i][k] = b2 * vv[i][k] + (1 - b2) * g * g;
+                        double denom = Math.sqrt(vv[i][k]) / Math.sqrt(1 - Math.pow(b2, t)) + eps;
+                        p[i][k] -= lr / (1 - Math.pow(b1, t)) * mm[i][k] / denom;
+                    }
+                    float[] gotFused = fusedParams.get(i).array().toFloatArray();
+                    float[] gotComposed = composedParams.get(i).array().toFloatArray();
+                    float[] gotM = fused.firstMoment(i).toFloatArray();
+                    float[] gotV = fused.secondMoment(i).toFloatArray();
+                    double mScale = 0; // exp_avg can cancel to near 0: compare at the scale of its largest element
+                    for (double x : mm[i]) {
+                        mScale = Math.max(mScale, Math.abs(x));
+                    }
+                    for (int k = 0; k < p[i].length; k++) {
+                        String at = "step " + t + " param " + i + "[" + k + "]";
+                        assertEquals(p[i][k], gotFused[k], 2e-6 * (1 + Math.abs(p[i][k])), at + " vs formula");
+                        assertEquals(gotComposed[k], gotFused[k], 2e-6 * (1 + Math.abs(p[i][k])), at + " vs composed");
+                        assertEquals(mm[i][k], gotM[k], 1e-6 * mScale, at + " exp_avg");
+                        assertEquals(vv[i][k], gotV[k], 1e-5 * Math.abs(vv[i][k]) + 1e-15, at + " exp_avg_sq");
+                    }
+                }
+            }
+            fused.close();
+            composed.close();
+        }
+    }
+
+    @Test
+    void hostGradientNormEqualsTheSumInDouble() {
+        TorchRuntime.start();
+        float[][] grads = randomArrays(7, 3.0);
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<Parameter> params = parameters(m, randomArrays(8, 1.0));
+            double sum = 0;
+            for (int i = 0; i < grads.length; i++) {
+                setGradient(m, params.get(i).array(), grads[i]);
+                for (float g : grads[i]) {
+                    sum += (double) g * g;
+                }
+            }
+            try (NDManager scratch = m.newSubManager()) {
+                double norm = GradientClipper.norm(params, scratch);
+                assertEquals(Math.sqrt(sum), norm, 1e-6 * Math.sqrt(sum));
+                // clip = norm + in-place scale: afterwards the norm is max_norm / (norm + 1e-6) * norm
+                double clipped = GradientClipper.clip(params, 1.0, scratch);
+                assertEquals(norm, clipped, 0.0);
+                assertEquals(norm / (norm + 1e-6), GradientClipper.norm(params, scratch), 1e-6);
+                assertTrue(norm > 1, "the test needs a norm above the clip threshold, got " + norm);
+            }
+        }
+    }
+}
