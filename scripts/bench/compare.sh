@@ -200,7 +200,7 @@ for name, rs in (("mft", mft), ("torch", torch)):
     version = f"libtorch {r0['libtorch']}" if "libtorch" in r0 else f"torch {r0['torch']}" if "torch" in r0 else ""
     extra = f", mfu {med(rs, 'mfu'):.3f}" if all(r.get("mfu") is not None for r in rs) else ""
     print(f"  {name:5s} {r0.get('impl', '?')} {version}: median {med(rs, 'step_time_ms'):.1f} ms/step,"
-          f" {med(rs, 'tokens_per_s'):,.1f} tokens/s, peak memory {mib(med(rs, 'peak_memory_bytes'))}{extra};"
+          f" {med(rs, 'tokens_per_s'):,.1f} tokens/s{extra};"
           f" loss {r0.get('loss_first')} -> {r0.get('loss_last')}")
 print(f"  ratio mft/torch tokens/s per pair: {', '.join(f'{x:.2f}' for x in ratios)};"
       f" median {statistics.median(ratios):.2f} (above 1: mft faster)")
@@ -212,8 +212,18 @@ if clean:
           f" ratio median {statistics.median(ratios[i] for i in clean):.2f}")
 else:
     print(f"  clean pairs (other CPU <= 5% on both sides): none of {len(ratios)}")
-pm, pt = med(mft, "peak_memory_bytes"), med(torch, "peak_memory_bytes")
-kind = "GPU max allocated" if t0.get("device") == "gpu" else "process peak RSS"
+# like with like: on a GPU mft reports the device memory in use (allocator reserve and CUDA context included);
+# torch_reference.py reports that as peak_device_memory_used_bytes next to max_memory_allocated
+pm = med(mft, "peak_memory_bytes")
+if m0.get("peak_memory_kind") == "device_memory_used" and all("peak_device_memory_used_bytes" in r for r in torch):
+    pt, kind = med(torch, "peak_device_memory_used_bytes"), "GPU memory in use after a step"
+    print(f"  torch GPU max_memory_allocated {mib(med(torch, 'peak_memory_bytes'))},"
+          f" max_memory_reserved {mib(med(torch, 'peak_memory_reserved_bytes'))} (medians)")
+else:
+    pt = med(torch, "peak_memory_bytes")
+    kind = t0.get("peak_memory_kind", "process_peak_rss")
+    if m0.get("peak_memory_kind", kind) != kind:
+        print(f"WARNING: the sides measure peak memory differently: mft {m0.get('peak_memory_kind')}, torch {kind}")
 print(f"  peak memory ({kind}, median): mft {mib(pm)}, torch {mib(pt)}; ratio mft/torch {pm / pt:.2f}")
 loads = [r[k] for r in mft + torch for k in ("loadavg_1m_before", "loadavg_1m_after") if k in r]
 if loads:

@@ -41,7 +41,8 @@ Optimizer: fused AdamW on a GPU when this torch has it (torch >= 2.0), else torc
 
 JSON line (the last line on stdout; progress goes to stderr): impl, torch, device, threads, model, peft, batch,
 seq_length, steps, warmup, step_time_ms (median), step_time_ms_mean, tokens_per_s, peak_memory_bytes (CPU: the
-process's peak resident set, VmHWM; GPU: torch.cuda.max_memory_allocated, and peak_memory_reserved_bytes), params
+process's peak resident set, VmHWM; GPU: torch.cuda.max_memory_allocated, with peak_memory_reserved_bytes and
+peak_device_memory_used_bytes, the GPU's used memory after a step as mft bench measures it; peak_memory_kind), params
 (every distinct parameter, adapters included), trainable_params, loss_first, loss_last, blas (the BLAS libraries
 mapped into the process), optimizer, loadavg_1m_before/after, achieved_flops_per_s (6 x params x tokens/s for full
 fine-tuning, 4 x params x tokens/s for LoRA/QLoRA: no weight gradients for the frozen base), on a GPU mfu (that
@@ -447,7 +448,7 @@ def main(argv=None):
         return torch.autocast(device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     load_before = os.getloadavg()[0]
-    times, losses = [], []
+    times, losses, device_used_peak = [], [], 0
     for step in range(args.warmup + args.steps):
         sync()
         start = time.perf_counter()
@@ -460,6 +461,9 @@ def main(argv=None):
         sync()
         elapsed = time.perf_counter() - start
         losses.append(float(loss.detach()))
+        if device.type == "cuda":  # what mft's GPU peak samples after each step: device memory in use
+            free, total = torch.cuda.mem_get_info(device)
+            device_used_peak = max(device_used_peak, total - free)
         if step >= args.warmup:
             times.append(elapsed)
         log(f"# step {step + 1}/{args.warmup + args.steps}{' (warmup)' if step < args.warmup else ''}: "
@@ -501,7 +505,11 @@ def main(argv=None):
         result["roofline_fraction"] = round(flops / result["matmul_flops_per_s"], 4)
     if device.type == "cuda":
         result["peak_memory_bytes"] = torch.cuda.max_memory_allocated(device)
+        result["peak_memory_kind"] = "max_memory_allocated"
         result["peak_memory_reserved_bytes"] = torch.cuda.max_memory_reserved(device)
+        # the GPU's memory in use (cudaMemGetInfo: total - free) after a step, highest seen: caching allocator's
+        # reserve, CUDA context and other processes on the GPU included; mft bench's GPU peak_memory_bytes is this
+        result["peak_device_memory_used_bytes"] = device_used_peak
         result["host_peak_rss_bytes"] = peak_rss_bytes()
         name = result["device_name"]
         peak = next((v for k, v in BF16_PEAK if k in name), None)
@@ -509,6 +517,7 @@ def main(argv=None):
         result["mfu"] = round(flops / peak, 4) if peak else None
     else:
         result["peak_memory_bytes"] = peak_rss_bytes()
+        result["peak_memory_kind"] = "process_peak_rss"
     result.update({
         "blas": loaded_blas(),
         "openblas_num_threads": os.environ["OPENBLAS_NUM_THREADS"],
