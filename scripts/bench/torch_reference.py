@@ -314,6 +314,7 @@ def build_hf(cfg, args, torch, device):
     gc_kwargs = {"use_reentrant": False}
     torch.manual_seed(args.seed)
     model = AutoModelForCausalLM.from_config(config).float()  # HF _init_weights: N(0, 0.02), zero biases, unit norms
+    attention = getattr(getattr(model, "config", config), "_attn_implementation", None)  # from_config may copy it
 
     if args.peft == "qlora":
         from transformers import BitsAndBytesConfig
@@ -340,7 +341,7 @@ def build_hf(cfg, args, torch, device):
     if args.peft != "none":
         import peft
         from peft import LoraConfig, get_peft_model
-        versions["peft"] = peft.__version__
+        versions["peft_version"] = peft.__version__
         lora = LoraConfig(r=args.lora_rank, lora_alpha=args.lora_alpha, lora_dropout=0.0, bias="none",
                           target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
         model = get_peft_model(model, lora)  # freezes the base; adapters fp32 (autocast_adapter_dtype)
@@ -354,7 +355,7 @@ def build_hf(cfg, args, torch, device):
         # HF's own loss: mean token CE over the shifted labels, from logits upcast to fp32
         return model(input_ids=ids, labels=ids, use_cache=False).loss
 
-    info = {"impl": "hf-transformers+peft", "attention": getattr(config, "_attn_implementation", None), **versions}
+    info = {"impl": "hf-transformers+peft", "attention": attention, **versions}
     return model, forward_loss, info
 
 
@@ -429,6 +430,8 @@ def main(argv=None):
     result = {}
     if args.matmul_rate:
         result["matmul_flops_per_s"] = round(matmul_rate(torch, device, sync))
+        if device.type == "cuda":  # TF32 tensor cores would make it a different number
+            result["matmul_allow_tf32"] = torch.backends.cuda.matmul.allow_tf32
         log(f"# 2048x2048 fp32 matmul: {result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s")
 
     build = build_hf if impl == "hf" else build_reference
