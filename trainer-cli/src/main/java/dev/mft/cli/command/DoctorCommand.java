@@ -6,18 +6,24 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
+import dev.mft.core.tensor.CudaDevices;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
 import dev.mft.core.tensor.TorchShim;
+import dev.mft.core.train.BatchArrays;
+import dev.mft.core.train.TokenBatch;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mft doctor}: which libtorch is loaded, which devices it sees, and whether everything mft needs works. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Check the engine: the libtorch folder and version DJL loaded, CPU threads, GPUs seen, the C-shim",
-            "symbols mft needs, and a small bf16 round trip and SDPA call on each device. Use it after setting up a",
-            "CUDA libtorch (docs/gpu.md).", "", "Example:", "  mft doctor"})
+        description = {"Check the engine: the libtorch folder and version DJL loaded, CPU threads, the CUDA devices the",
+            "driver reports (name, memory, compute capability, bf16 support) and those libtorch sees, the C-shim",
+            "symbols mft needs, and a small bf16 round trip and SDPA call on each device (on a GPU also a batch copied",
+            "through pinned memory). Use it after setting up a CUDA libtorch (docs/gpu.md).", "", "Example:",
+            "  mft doctor"})
 public final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--matmul", defaultValue = "1024", description = "Size n of an n x n fp32 matmul to time (0: skip).")
     int matmul;
@@ -29,7 +35,16 @@ public final class DoctorCommand implements Callable<Integer> {
         System.out.println("libtorch:   " + LibUtils.getLibtorchPath() + " (version " + LibUtils.getVersion() + ")");
         System.out.println("threads:    " + JniUtils.getNumThreads() + " intra-op, " + JniUtils.getNumInteropThreads()
                 + " inter-op; OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(default)"));
-        System.out.println("gpus:       " + e.getGpuCount());
+        CudaDevices.Report cuda = CudaDevices.list();
+        System.out.println("cuda:       " + cuda.summary());
+        for (CudaDevices.Gpu gpu : cuda.devices()) {
+            System.out.println("            " + gpu.describe());
+        }
+        System.out.println("gpus:       " + e.getGpuCount() + " seen by libtorch");
+        if (cuda.count() > 0 && e.getGpuCount() == 0) {
+            System.out.println("note:       the driver reports " + cuda.count() + " GPU(s) but the libtorch DJL loaded"
+                    + " sees none: a CPU libtorch, or libcudart.so not found (docs/gpu.md)");
+        }
         TorchShim shim = TorchShim.get(); // throws, naming missing symbols, if the shim is incomplete
         System.out.println("c shim:     all symbols present");
         boolean ok = check(shim, ai.djl.Device.cpu());
@@ -54,6 +69,14 @@ public final class DoctorCommand implements Callable<Integer> {
         return ok ? 0 : 1;
     }
 
+    /** The training loop's batch path on a GPU (host int64 -> pinned -> non-blocking copy): values must arrive. */
+    private static boolean pinnedCopyWorks(NDManager m, ai.djl.Device device) {
+        int[] ids = {3, 1, 4, 1, 5, 9, 2, 6};
+        TokenBatch b = TokenBatch.unpadded(2, 4, ids, ids);
+        long[] back = BatchArrays.ids(m, b, device).toDevice(ai.djl.Device.cpu(), false).toLongArray();
+        return Arrays.equals(back, Arrays.stream(ids).asLongStream().toArray());
+    }
+
     private static boolean check(TorchShim shim, ai.djl.Device device) {
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray x = m.randomNormal(new Shape(1, 2, 8, 16));
@@ -61,8 +84,14 @@ public final class DoctorCommand implements Callable<Integer> {
             double err = shim.cast(bf, TorchDType.FLOAT32).sub(x).abs().max().getFloat();
             NDArray att = shim.scaledDotProductAttention(x, x, x, true, false);
             boolean ok = err < 0.01 && att.getShape().equals(x.getShape());
-            System.out.printf("%-11s bf16 round trip max error %.2e, sdpa %s: %s%n", device + ":", err,
-                    att.getShape(), ok ? "ok" : "FAILED");
+            String pinned = "";
+            if (device.isGpu()) {
+                boolean copied = pinnedCopyWorks(m, device);
+                ok &= copied;
+                pinned = ", pinned batch copy " + (copied ? "ok" : "WRONG VALUES");
+            }
+            System.out.printf("%-11s bf16 round trip max error %.2e, sdpa %s%s: %s%n", device + ":", err,
+                    att.getShape(), pinned, ok ? "ok" : "FAILED");
             return ok;
         } catch (RuntimeException ex) {
             System.out.println(device + ": FAILED: " + ex.getMessage());

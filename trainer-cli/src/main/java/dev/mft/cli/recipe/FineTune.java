@@ -207,13 +207,20 @@ public final class FineTune {
             return start(r, WorkerEnv.single());
         }
 
-        /** Under a launcher each rank takes the GPU of its local rank. */
+        /**
+         * Under a launcher each rank takes the GPU of its local rank among the GPUs this process sees; a local rank
+         * without a GPU is refused with both numbers and CUDA_VISIBLE_DEVICES named.
+         */
         static Device start(dev.mft.cli.config.RuntimeConfig r, WorkerEnv env) {
-            TorchRuntime.start();
+            ai.djl.engine.Engine engine = TorchRuntime.start();
             TorchRuntime.setThreads(r.numThreads());
             TorchRuntime.seed(r.seed());
             Device d = TorchRuntime.device(r.device().name().toLowerCase(java.util.Locale.ROOT));
-            return d.isGpu() && env.distributed() ? Device.gpu(env.localRank()) : d;
+            if (!d.isGpu() || !env.distributed()) {
+                return d;
+            }
+            return Device.gpu(dev.mft.core.tensor.CudaDevices.deviceForLocalRank(env.localRank(), engine.getGpuCount(),
+                    System.getenv("CUDA_VISIBLE_DEVICES")));
         }
     }
 }

@@ -250,8 +250,37 @@ public final class TorchShim {
 
     /** Copies {@code source}'s values into {@code target} in place (same numel; shapes may differ by a reshape). */
     public void copyInto(NDArray target, NDArray source) {
-        check(library.getFunction("aoti_torch_copy_").invokeInt(new Object[] {handle(target), handle(source), 0}),
-                "aoti_torch_copy_");
+        copyInto(target, source, false);
+    }
+
+    /**
+     * The same, optionally non-blocking: from pinned host memory into a CUDA tensor the copy is queued on the current
+     * stream and this returns at once (later work on that stream sees the data; libtorch's pinned-memory allocator
+     * keeps the host block until the copy is done, so the source may be closed right away). From pageable memory,
+     * or between CPU tensors, non-blocking copies synchronously, as torch does.
+     */
+    public void copyInto(NDArray target, NDArray source, boolean nonBlocking) {
+        check(library.getFunction("aoti_torch_copy_").invokeInt(
+                new Object[] {handle(target), handle(source), nonBlocking ? 1 : 0}), "aoti_torch_copy_");
+    }
+
+    /**
+     * A page-locked (pinned) host copy of a CPU tensor ({@code aten::pin_memory(self, device=None)}), from which a
+     * non-blocking {@link #copyInto(NDArray, NDArray, boolean)} to a CUDA tensor is a real asynchronous DMA. Needs a
+     * CUDA build of libtorch (the CPU build has no pinned-memory allocator and fails with libtorch's message on
+     * stderr); the result belongs to {@code x}'s manager.
+     */
+    public NDArray pinMemory(NDArray x) {
+        long[] stack = {newHandle(x), 0L /* device: None, the current accelerator */};
+        dispatch("aten::pin_memory", "", stack);
+        return wrap(x, stack[0]);
+    }
+
+    /** Whether a CPU tensor's memory is pinned ({@code aten::is_pinned(self, device=None)}); false on a CPU build. */
+    public boolean isPinned(NDArray x) {
+        long[] stack = {newHandle(x), 0L};
+        dispatch("aten::is_pinned", "", stack);
+        return (stack[0] & 0xff) != 0; // a bool StableIValue: the value in the low byte
     }
 
     /**
