@@ -1,6 +1,6 @@
 package dev.mft.cli;
 
-import dev.mft.cli.bench.BenchStepCommand;
+import dev.mft.cli.bench.BenchCommand;
 import dev.mft.cli.command.DataCommand;
 import dev.mft.cli.command.DemoSetupCommand;
 import dev.mft.cli.command.DoctorCommand;
@@ -34,7 +34,7 @@ import picocli.CommandLine.Command;
             InitModelCommand.class,
             DemoSetupCommand.class,
             DoctorCommand.class,
-            BenchStepCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}

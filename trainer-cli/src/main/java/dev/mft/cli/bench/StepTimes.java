@@ -43,6 +43,15 @@ public record StepTimes(double[] seconds) {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /** Median of the {@code length} step times from index {@code from} (run order): drift over a long run. */
+    public double windowMedian(int from, int length) {
+        if (from < 0 || length < 1 || from + length > seconds.length) {
+            throw new IllegalArgumentException("window [" + from + ", " + (from + length) + ") outside the "
+                    + seconds.length + " timed steps");
+        }
+        return new StepTimes(Arrays.copyOfRange(seconds, from, from + length)).median();
+    }
+
     public double mean() {
         return Arrays.stream(seconds).average().orElseThrow();
     }

@@ -1,2 +1,2 @@
-/** Benchmarks of the real training path ({@code mft bench-step}); see docs/benchmarks.md. */
+/** Benchmarks of the real training path ({@code mft bench}); see docs/benchmarks.md. */
 package dev.mft.cli.bench;

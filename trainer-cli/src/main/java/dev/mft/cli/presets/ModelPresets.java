@@ -12,7 +12,7 @@ import java.util.List;
 /** Built-in model shapes for {@code mft init-model --config <preset>}, or a config.json path. */
 public final class ModelPresets {
     /** Preset names, each a resource presets/NAME.json. */
-    public static final List<String> NAMES = List.of("demo-tiny", "bench-19m", "qwen2-tiny");
+    public static final List<String> NAMES = List.of("demo-tiny", "bench-19m", "qwen2-tiny", "qwen2-0.5b");
 
     private ModelPresets() {}
 

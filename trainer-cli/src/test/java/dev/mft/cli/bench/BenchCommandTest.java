@@ -11,7 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class BenchStepCommandTest {
+class BenchCommandTest {
 
     /** Exit code, stdout and stderr of one command line. */
     private record Run(int code, String out, String err) {}
@@ -35,12 +35,15 @@ class BenchStepCommandTest {
 
     @Test
     void oneStepOfATinyPresetPrintsOneJsonLine() throws Exception {
-        Run r = mft("bench-step", "--preset", "demo-tiny", "--vocab", "1000", "--steps", "1", "--warmup", "0",
-                "--batch", "1", "--seq", "8", "--threads", "1");
+        Run r = mft("bench", "--model", "demo-tiny", "--vocab", "1000", "--steps", "1", "--warmup", "0",
+                "--batch", "1", "--seq_length", "8", "--threads", "1", "--no-roofline");
         assertEquals(0, r.code(), "exit code; stderr: " + r.err());
         String out = r.out().strip();
         assertEquals(1, out.lines().count(), out);
         JsonNode j = new ObjectMapper().readTree(out);
+        assertTrue(j.get("peak_memory_bytes").asLong() > 0, out);
+        assertEquals("process_peak_rss", j.get("peak_memory_kind").asText());
+        assertEquals(j.get("params").asLong(), j.get("trainable_params").asLong(), "full fine-tuning trains all");
         assertEquals("mft-djl", j.get("impl").asText());
         assertEquals(1, j.get("threads").asInt());
         assertEquals(1, j.get("steps").asInt());
@@ -50,29 +53,53 @@ class BenchStepCommandTest {
         assertEquals(2L * 1000 * 64 + 2 * perLayer + 64, j.get("params").asLong());
         // N(0, 0.02) weights give near-uniform next-token probabilities: CE close to ln(vocab)
         assertEquals(Math.log(1000), j.get("loss_first").asDouble(), 0.05);
-        double median = j.get("ms_per_step_median").asDouble();
+        double median = j.get("step_time_ms").asDouble();
         assertTrue(median > 0, out);
         assertEquals(8 / (median / 1000), j.get("tokens_per_s").asDouble(), 0.01 * j.get("tokens_per_s").asDouble());
     }
 
     @Test
     void zeroTimedStepsIsAUsageError() {
-        Run r = mft("bench-step", "--preset", "demo-tiny", "--steps", "0");
+        Run r = mft("bench", "--model", "demo-tiny", "--steps", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--steps must be >= 1, got 0"), r.err());
     }
 
     @Test
     void unknownPresetIsAUsageErrorNamingTheOption() {
-        Run r = mft("bench-step", "--preset", "no-such-preset");
+        Run r = mft("bench", "--model", "no-such-preset");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--preset 'no-such-preset' is neither a preset"), r.err());
+        assertTrue(r.err().contains("--model 'no-such-preset' is neither a model folder, a preset"), r.err());
     }
 
     @Test
     void unknownAttentionIsAUsageError() {
-        Run r = mft("bench-step", "--attention", "flash");
+        Run r = mft("bench", "--attention", "flash");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("expected sdpa or eager, got 'flash'"), r.err());
+    }
+
+    @Test
+    void loraTrainsOnlyTheAdaptersAndCountsTheirFlops() throws Exception {
+        Run r = mft("bench", "--model", "demo-tiny", "--vocab", "1000", "--peft", "lora", "--lora_rank", "4",
+                "--steps", "2", "--warmup", "0", "--batch", "1", "--seq_length", "8", "--threads", "1",
+                "--no-roofline");
+        assertEquals(0, r.code(), "exit code; stderr: " + r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out().strip());
+        assertEquals("lora", j.get("peft").asText());
+        // demo-tiny (hidden 64, 2 kv heads of 16, ffn 172, 2 layers): r x (in + out) per projection
+        long perLayer = 4L * ((64 + 64) + (64 + 32) + (64 + 32) + (64 + 64) + (64 + 172) + (64 + 172) + (172 + 64));
+        assertEquals(2 * perLayer, j.get("trainable_params").asLong());
+        // FLOPs by hand: frozen matmuls 4 x weights, adapters 6 x, attention 12 x layers x hidden x seq, per token
+        long matmul = 2L * (64 * 64 + 2 * 64 * 32 + 64 * 64 + 3 * 64 * 172) + 64L * 1000;
+        double perToken = 4.0 * matmul + 6.0 * 2 * perLayer + 12.0 * 2 * 64 * 8;
+        assertEquals(perToken * 8, j.get("step_flops").asDouble(), 1e-6 * perToken);
+    }
+
+    @Test
+    void badPeftIsAUsageError() {
+        Run r = mft("bench", "--peft", "dora");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--peft must be none, lora or qlora; got 'dora'"), r.err());
     }
 }

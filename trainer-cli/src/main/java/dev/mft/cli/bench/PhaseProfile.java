@@ -1,0 +1,109 @@
+package dev.mft.cli.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mft.core.loss.CausalLmLoss;
+import dev.mft.core.model.LlamaModel;
+import dev.mft.core.optim.AdamW;
+import dev.mft.core.optim.GradientClipper;
+import dev.mft.core.tensor.Autograd;
+import dev.mft.core.train.BatchArrays;
+import dev.mft.core.train.MultiTask;
+import dev.mft.core.train.TokenBatch;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a step's time goes: the Trainer's step taken apart into its phases (the same calls as the model's forward
+ * of unpacked rows and as the Trainer's step with one micro-batch and clip 1.0), each timed over several steps, medians reported. On a GPU each phase ends by reading one value back, so the
+ * times include waiting for the device (and the profile runs slower than the real step, which never waits there).
+ */
+final class PhaseProfile {
+    /** The forward split into embedding + rotary tables, the decoder layers and the final norm + lm_head. */
+    static final List<String> PHASES = List.of("forward_embed", "forward_layers", "forward_head", "loss", "backward",
+            "clip", "adamw", "zero_grad");
+
+    private final Map<String, Double> medianMs;
+
+    private PhaseProfile(Map<String, Double> medianMs) {
+        this.medianMs = medianMs;
+    }
+
+    static PhaseProfile measure(LlamaModel model, AdamW optimizer, TokenBatch batch, NDManager root, Device device,
+            int steps) {
+        Autograd.enableForThisThread();
+        float[] weights = MultiTask.single().weighting().tokenWeights(List.of(batch))[0];
+        double[][] ms = new double[PHASES.size()][steps];
+        for (int s = 0; s < steps; s++) {
+            try (NDManager scope = root.newSubManager(device)) {
+                long t0 = System.nanoTime();
+                NDArray ids = BatchArrays.ids(scope, batch, device);
+                NDArray positions = BatchArrays.positions(scope, batch, device);
+                NDArray[] cosSin = model.rope(positions, batch.maxPosition());
+                NDArray h = model.embed(ids);
+                wait(h, device);
+                long tEmbed = System.nanoTime();
+                for (int layer = 0; layer < model.numLayers(); layer++) {
+                    h = model.layer(layer, h, cosSin);
+                }
+                wait(h, device);
+                long tLayers = System.nanoTime();
+                NDArray logits = model.head(h);
+                wait(logits, device);
+                long t1 = System.nanoTime();
+                NDArray loss = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(logits, batch), weights);
+                wait(loss, device);
+                long t2 = System.nanoTime();
+                Autograd.backward(loss);
+                wait(Autograd.gradient(optimizer.parameters().get(0).array(), scope), device);
+                long t3 = System.nanoTime();
+                double norm = GradientClipper.norm(optimizer.parameters(), scope);
+                long t4 = System.nanoTime();
+                optimizer.step(1e-4, GradientClipper.scale(norm, 1.0), scope);
+                wait(optimizer.parameters().get(0).array(), device);
+                long t5 = System.nanoTime();
+                optimizer.zeroGrad();
+                wait(optimizer.parameters().get(0).array(), device);
+                long t6 = System.nanoTime();
+                long[] marks = {t0, tEmbed, tLayers, t1, t2, t3, t4, t5, t6};
+                for (int p = 0; p < PHASES.size(); p++) {
+                    ms[p][s] = (marks[p + 1] - marks[p]) / 1e6;
+                }
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int p = 0; p < PHASES.size(); p++) {
+            double[] sorted = ms[p].clone();
+            Arrays.sort(sorted);
+            out.put(PHASES.get(p), BenchCommand.round(sorted[steps / 2], 1));
+        }
+        return new PhaseProfile(out);
+    }
+
+    /** A GPU computes asynchronously: reading one element waits for everything queued before it. */
+    private static void wait(NDArray a, Device device) {
+        if (a != null && device.isGpu()) {
+            a.flatten().get(0).toFloatArray();
+        }
+    }
+
+    /** One line per phase with its share of the sum. */
+    String table() {
+        double sum = medianMs.values().stream().mapToDouble(Double::doubleValue).sum();
+        StringBuilder b = new StringBuilder("bench: phases (median ms over the profiled steps)\n");
+        medianMs.forEach((k, v) -> b.append(String.format("  %-10s %8.1f  %4.1f%%%n", k, v, 100 * v / sum)));
+        b.append(String.format("  %-10s %8.1f", "sum", sum));
+        return b.toString();
+    }
+
+    ObjectNode json() {
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        medianMs.forEach(o::put);
+        return o;
+    }
+}
