@@ -279,9 +279,10 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device gpu, but DJL sees no GPU (the CPU"
                     + " build of libtorch is on the class path, or libcudart.so is not found: see docs/gpu.md)");
         }
-        if (index >= gpus) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "LOCAL_RANK " + index + " but only " + gpus
-                    + " GPU(s) are visible (CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES") + ")");
+        try {
+            index = dev.mft.core.tensor.CudaDevices.deviceForLocalRank(index, gpus, System.getenv("CUDA_VISIBLE_DEVICES"));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         return Device.gpu(index);
     }
