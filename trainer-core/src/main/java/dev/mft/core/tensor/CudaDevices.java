@@ -85,6 +85,11 @@ public final class CudaDevices {
         return query(true);
     }
 
+    /** Every visible device; without {@code freeMemory} no context is touched ({@code freeBytes} is then -1). */
+    public static Report list(boolean freeMemory) {
+        return query(freeMemory);
+    }
+
     private static Report query(boolean freeMemory) {
         synchronized (LOCK) {
             if (unavailable != null) {

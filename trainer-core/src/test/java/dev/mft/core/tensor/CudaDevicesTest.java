@@ -31,6 +31,7 @@ class CudaDevicesTest {
         assertTrue(r.summary().startsWith("0 devices ("), r.summary());
         assertFalse(r.reason().contains("\n"), r.reason());
         assertEquals(r.summary(), CudaDevices.list().summary()); // asking again answers the same, cheaply
+        assertEquals(r.summary(), CudaDevices.list(false).summary());
     }
 
     @Test
