@@ -16,7 +16,7 @@ public final class RotaryEmbedding implements AutoCloseable {
     private final double[] invFreq;
     private final int headDim;
     private NDArray cosTable; // [P, D]
-    private NDArray sinTable; // [P, D]
+    private NDArray signedSinTable; // [P, D]: [-sin, sin] halves
     private int length;
 
     public RotaryEmbedding(NDManager parent, ModelConfig config) {
@@ -36,21 +36,26 @@ public final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * Rotates q or k. x: [B, H, T, D]; cos/sin: [B, 1, T, D] from {@link #tables}.
+     * Rotates q or k. x: [B, H, T, D]; cos and signedSin: [B, 1, T, D] from {@link #tables}. HF's
+     * {@code x*cos + rotate_half(x)*sin} with {@code rotate_half(x) = [-x2, x1]} equals
+     * {@code x*cos + [x2, x1]*[-sin, sin]}: the sign lives in the table, which saves a negation of x (and its
+     * backward) per call; the results are bit-identical.
      */
-    public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    public static NDArray apply(NDArray x, NDArray cos, NDArray signedSin) {
         long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
-        NDArray rotated = x2.neg().concat(x1, -1); // rotate_half: [-x2, x1]
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half)); // built, not parsed from a string
+        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, 2 * half));
+        return x.mul(cos).add(x2.concat(x1, -1).mul(signedSin));
     }
 
-    /** cos and sin for the given positions: positionIds [B, T] int64 -> two [B, 1, T, D] arrays on its manager. */
+    /**
+     * cos and sign-adjusted sin (first half negated, see {@link #apply}) for the given positions: positionIds [B, T]
+     * int64 -> two [B, 1, T, D] arrays on its manager.
+     */
     public NDArray[] tables(NDArray positionIds, int maxPosition) {
         ensure(maxPosition + 1);
         NDArray cos = Ops.embedding(positionIds, cosTable).expandDims(1);
-        NDArray sin = Ops.embedding(positionIds, sinTable).expandDims(1);
+        NDArray sin = Ops.embedding(positionIds, signedSinTable).expandDims(1);
         return new NDArray[] {cos, sin};
     }
 
@@ -69,16 +74,16 @@ public final class RotaryEmbedding implements AutoCloseable {
                 float s = (float) Math.sin(angle);
                 cos[p * headDim + i] = c;
                 cos[p * headDim + i + half] = c;
-                sin[p * headDim + i] = s;
+                sin[p * headDim + i] = -s; // rotate_half's sign (see apply)
                 sin[p * headDim + i + half] = s;
             }
         }
         if (cosTable != null) {
             cosTable.close();
-            sinTable.close();
+            signedSinTable.close();
         }
         cosTable = manager.create(cos, new Shape(n, headDim));
-        sinTable = manager.create(sin, new Shape(n, headDim));
+        signedSinTable = manager.create(sin, new Shape(n, headDim));
         length = n;
     }
 
@@ -86,13 +91,13 @@ public final class RotaryEmbedding implements AutoCloseable {
     void toDevice(ai.djl.Device device) {
         if (!cosTable.getDevice().equals(device)) {
             NDArray c = cosTable.toDevice(device, false);
-            NDArray s = sinTable.toDevice(device, false);
+            NDArray s = signedSinTable.toDevice(device, false);
             cosTable.close();
-            sinTable.close();
+            signedSinTable.close();
             c.attach(manager);
             s.attach(manager);
             cosTable = c;
-            sinTable = s;
+            signedSinTable = s;
         }
     }
 

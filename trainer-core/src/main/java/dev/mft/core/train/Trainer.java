@@ -3,6 +3,7 @@ package dev.mft.core.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.mft.core.checkpoint.TrainerState;
 import dev.mft.core.eval.Evaluator;
 import dev.mft.core.loss.CausalLmLoss;
@@ -190,6 +191,7 @@ public final class Trainer {
         // fp16: the loss is scaled up so small gradients survive; they are scaled back before clipping
         double scale = scaler == null ? 1.0 : scaler.scale();
         double loss = 0;
+        NDArray lossOnDevice = null; // sum of the micro-batches' losses (fp64 scalar), when not checkpointing
         try (NDManager scope = root.newSubManager(device)) {
             for (int i = 0; i < micro.size(); i++) {
                 TokenBatch b = micro.get(i);
@@ -222,12 +224,18 @@ public final class Trainer {
                                 parallel.forward(model, ids, positions, b.maxPosition(), samples));
                         Autograd.backward(value);
                         parallel.afterBackward(mb);
-                        loss += CausalLmLoss.value(value) / scale;
+                        // summed on the device in double, read once after the last micro-batch: no host sync here
+                        NDArray value64 = value.toType(DataType.FLOAT64, false);
+                        value64.attach(scope);
+                        lossOnDevice = lossOnDevice == null ? value64 : lossOnDevice.add(value64);
                     }
                     if (tasks.taskNames().size() > 1) {
                         perTask.add(b, tokenLosses[0].toFloatArray());
                     }
                 }
+            }
+            if (lossOnDevice != null) {
+                loss += lossOnDevice.getDouble() / scale; // the step's one read of the loss
             }
             loss = parallel.sumOverRanks(loss); // every rank logs, and skips a non-finite step, alike
             if (scaler != null) {
