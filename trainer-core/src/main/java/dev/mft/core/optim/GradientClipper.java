@@ -4,9 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.mft.core.tensor.Autograd;
-import dev.mft.core.tensor.TorchShim;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import java.util.List;
 
 /** Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6) when below 1. */
@@ -27,48 +26,27 @@ public final class GradientClipper {
     }
 
     /**
-     * The global L2 norm of all gradients, unchanged. On the CPU with fp32 gradients one pass over host memory
-     * ({@link HostAdamWKernel#sumOfSquares}); elsewhere per-tensor sums of squares and one host read.
+     * The global L2 norm of all gradients, unchanged: torch's clip_grad_norm_ way, the norm of the per-tensor norms
+     * (one vectorized pass over each gradient, no temporaries of gradient size) and ONE host read.
      */
     public static double norm(List<Parameter> params, NDManager scratch) {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            List<NDArray> grads = new ArrayList<>(params.size());
+            NDList norms = new NDList(params.size());
             for (Parameter p : params) {
                 NDArray g = Autograd.gradient(p.array(), scratch);
                 if (g != null) {
-                    grads.add(g);
+                    NDArray n = g.norm();
+                    n.attach(scratch);
+                    norms.add(n);
                 }
             }
-            if (grads.isEmpty()) {
+            if (norms.isEmpty()) {
                 return 0;
             }
-            List<FloatBuffer> host = hostViews(grads);
-            if (host != null) {
-                return Math.sqrt(HostAdamWKernel.shared().sumOfSquares(host));
-            }
-            NDArray total = null;
-            for (NDArray g : grads) {
-                NDArray sq = g.square().sum();
-                sq.attach(scratch);
-                total = total == null ? sq : total.add(sq);
-                total.attach(scratch);
-            }
-            return Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
+            NDArray total = NDArrays.stack(norms).norm();
+            total.attach(scratch);
+            return total.toType(DataType.FLOAT64, false).getDouble();
         }
-    }
-
-    /** Float views of all arrays when every one is a contiguous fp32 CPU tensor, else null. */
-    private static List<FloatBuffer> hostViews(List<NDArray> arrays) {
-        TorchShim shim = TorchShim.get();
-        List<FloatBuffer> out = new ArrayList<>(arrays.size());
-        for (NDArray a : arrays) {
-            FloatBuffer f = shim.hostFloats(a);
-            if (f == null) {
-                return null;
-            }
-            out.add(f);
-        }
-        return out;
     }
 
     /** Multiplies every gradient by {@code factor} in place (unscaling after fp16 loss scaling). */

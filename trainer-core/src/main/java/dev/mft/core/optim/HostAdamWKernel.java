@@ -9,7 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The fused AdamW update and the gradient norm over host (CPU) memory, in one pass each, written in Java.
+ * The fused AdamW update over host (CPU) memory in one pass, written in Java.
  *
  * <p>Composed from tensor ops, AdamW passes over parameters, gradients and both moments about a dozen times (each op
  * reads and writes whole tensors); libtorch's fused kernel ({@code _fused_adamw_}) takes tensor lists, which the C
@@ -62,19 +62,14 @@ final class HostAdamWKernel {
     }
 
     /**
-     * Runs both block loops on scratch data until the JIT has compiled them: interpreted, one update of 20M
+     * Runs the block loop on scratch data until the JIT has compiled it: interpreted, one update of 20M
      * parameters takes seconds instead of tens of milliseconds, which would slow a run's first steps.
      */
     private static void warmUp() {
         float[] p = new float[BLOCK], g = new float[BLOCK], m = new float[BLOCK], v = new float[BLOCK];
         Scalars s = new Scalars(0.9f, 0.999f, 1e-8f, 1e-4f, 1f, 1f);
-        double sink = 0;
         for (int i = 0; i < 400; i++) {
             blockUpdate(p, g, m, v, BLOCK, s, 1f);
-            sink += blockSumOfSquares(g, BLOCK);
-        }
-        if (sink != 0) {
-            throw new AssertionError("zero gradients have a zero norm"); // keeps the loops from being optimized away
         }
     }
 
@@ -93,28 +88,6 @@ final class HostAdamWKernel {
             shared = new HostAdamWKernel(want);
         }
         return shared;
-    }
-
-    /** Sum of squares of every element of {@code grads}, accumulated per block in float and over blocks in double. */
-    double sumOfSquares(List<FloatBuffer> grads) {
-        List<Range> ranges = split(grads.stream().mapToInt(FloatBuffer::capacity).toArray());
-        double[] partial = new double[ranges.size()];
-        run(ranges, (range, scratch) -> {
-            FloatBuffer g = grads.get(range.segment);
-            float[] a = scratch[0];
-            double sum = 0;
-            for (int at = range.from; at < range.to; at += BLOCK) {
-                int n = Math.min(BLOCK, range.to - at);
-                g.get(at, a, 0, n);
-                sum += blockSumOfSquares(a, n);
-            }
-            partial[range.index] = sum;
-        });
-        double total = 0;
-        for (double p : partial) {
-            total += p; // in a fixed order: the same gradients give the same norm whatever the thread timing
-        }
-        return total;
     }
 
     /** One fused update of every segment. */
@@ -150,27 +123,6 @@ final class HostAdamWKernel {
             float denom = (float) Math.sqrt(vi) / bias2Sqrt + eps;
             p[i] = p[i] * decay - stepSize * (mi / denom);
         }
-    }
-
-    /** Sum of squares of a block with eight independent float accumulators (instruction-level parallelism). */
-    static double blockSumOfSquares(float[] a, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            s0 += a[i] * a[i];
-            s1 += a[i + 1] * a[i + 1];
-            s2 += a[i + 2] * a[i + 2];
-            s3 += a[i + 3] * a[i + 3];
-            s4 += a[i + 4] * a[i + 4];
-            s5 += a[i + 5] * a[i + 5];
-            s6 += a[i + 6] * a[i + 6];
-            s7 += a[i + 7] * a[i + 7];
-        }
-        double sum = (double) s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-        for (; i < n; i++) {
-            sum += a[i] * a[i];
-        }
-        return sum;
     }
 
     /** A piece of one segment, [from, to), handed to one worker; {@code index} orders the partial results. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fused host AdamW (one pass, clip factor folded in) against torch.optim.AdamW's formula evaluated by hand in
- * double, and against the composed tensor-op update that GPUs run; the host gradient norm against a sum in double.
+ * double, and against the composed tensor-op update that GPUs run; the gradient norm against a sum in double.
  */
 class FusedAdamWTest {
     /** Lengths around the kernel's block and split sizes, and odd tails. */
@@ -122,7 +122,7 @@ class FusedAdamWTest {
     }
 
     @Test
-    void hostGradientNormEqualsTheSumInDouble() {
+    void gradientNormEqualsTheSumInDouble() {
         TorchRuntime.start();
         float[][] grads = randomArrays(7, 3.0);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -136,7 +136,8 @@ class FusedAdamWTest {
             }
             try (NDManager scratch = m.newSubManager()) {
                 double norm = GradientClipper.norm(params, scratch);
-                assertEquals(Math.sqrt(sum), norm, 1e-6 * Math.sqrt(sum));
+                // fp32 accumulation inside each tensor's norm, as torch's clip_grad_norm_: ~1e-6 relative
+                assertEquals(Math.sqrt(sum), norm, 1e-5 * Math.sqrt(sum));
                 // clip = norm + in-place scale: afterwards the norm is max_norm / (norm + 1e-6) * norm
                 double clipped = GradientClipper.clip(params, 1.0, scratch);
                 assertEquals(norm, clipped, 0.0);
