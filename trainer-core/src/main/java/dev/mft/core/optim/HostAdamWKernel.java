@@ -80,7 +80,7 @@ final class HostAdamWKernel {
      * changes): the update runs between libtorch's parallel regions, on the same cores.
      */
     static synchronized HostAdamWKernel shared() {
-        int want = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        int want = Math.max(1, dev.mft.core.tensor.TorchRuntime.threads());
         if (shared == null || shared.threads != want) {
             if (shared != null) {
                 shared.close();

@@ -40,6 +40,12 @@ public final class TorchRuntime {
         }
     }
 
+    /** libtorch's intra-op thread count (what {@link #setThreads} set, or libtorch's default). */
+    public static int threads() {
+        start();
+        return JniUtils.getNumThreads();
+    }
+
     /** Seeds libtorch's global generator (random init and dropout). */
     public static void seed(long seed) {
         start();

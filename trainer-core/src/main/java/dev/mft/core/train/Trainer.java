@@ -120,11 +120,14 @@ public final class Trainer {
         for (int epoch = from.epoch(); step < totalSteps; epoch++) {
             List<TokenBatch> batches = data.epoch(epoch);
             int first = epoch == from.epoch() ? from.batchInEpoch() : 0;
+            // the input arrays of the coming micro-batches are built on a background thread, two ahead
+            try (BatchPrefetcher prefetch = new BatchPrefetcher(batches.subList(Math.min(first, batches.size()),
+                    batches.size()), root, device, 2)) {
             for (; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
                 List<TokenBatch> micro = batches.subList(first,
                         Math.min(batches.size(), first + settings.gradientAccumulation()));
                 double[] weightsUsed = tasks.weighting().taskWeights();
-                StepResult r = step(micro, schedule.lr(step));
+                StepResult r = step(micro, schedule.lr(step), prefetch);
                 step++;
                 tokens += r.realTokens;
                 windowTokens += r.realTokens;
@@ -162,6 +165,7 @@ public final class Trainer {
                     return new Outcome(state, lastLoss, step < totalSteps);
                 }
             }
+            }
         }
         return new Outcome(state, lastLoss, false);
     }
@@ -172,8 +176,8 @@ public final class Trainer {
     private record StepResult(double loss, double lr, double gradNorm, long trainedTokens, long realTokens,
             Map<String, Double> taskLosses, boolean healthy) {}
 
-    /** One optimizer step over its micro-batches. */
-    private StepResult step(List<TokenBatch> micro, double lr) {
+    /** One optimizer step over its micro-batches, whose input arrays {@code prefetch} has ready in order. */
+    private StepResult step(List<TokenBatch> micro, double lr, BatchPrefetcher prefetch) {
         // each trained token's share of this step's loss (case1: 1 / the step's trained tokens, all micro-batches)
         float[][] weights = tasks.weighting().tokenWeights(micro);
         TaskLosses perTask = new TaskLosses(tasks.taskNames().size());
@@ -195,7 +199,13 @@ public final class Trainer {
         try (NDManager scope = root.newSubManager(device)) {
             for (int i = 0; i < micro.size(); i++) {
                 TokenBatch b = micro.get(i);
+                BatchPrefetcher.Inputs inputs = prefetch.next();
+                if (inputs.batch() != b) {
+                    inputs.holder().close();
+                    throw new IllegalStateException("prefetched batches out of order at micro-batch " + i);
+                }
                 if (b.trainedTokens() == 0 && (stepTokens == 0 || !parallel.collectivesPerMicroBatch())) {
+                    inputs.holder().close();
                     continue; // nothing to learn from, unless other ranks wait on this one's collectives
                 }
                 float[] w = b.trainedTokens() == 0 ? new float[weights[i].length] : weights[i];
@@ -207,9 +217,10 @@ public final class Trainer {
                 }
                 float[] tokenWeights = w;
                 try (NDManager mb = scope.newSubManager(device)) {
-                    NDArray ids = BatchArrays.ids(mb, b, device); // [B, T]
-                    NDArray positions = BatchArrays.positions(mb, b, device); // [B, T]
-                    NDArray samples = BatchArrays.sampleIdsIfPacked(mb, b, device); // [B, T] or null
+                    inputs.attachTo(mb);
+                    NDArray ids = inputs.ids(); // [B, T]
+                    NDArray positions = inputs.positions(); // [B, T]
+                    NDArray samples = inputs.sampleIds(); // [B, T] or null
                     NDArray[] tokenLosses = new NDArray[1]; // [B, T], 0 where untrained
                     java.util.function.Function<NDArray, NDArray> weightedLoss = logits -> {
                         tokenLosses[0] = CausalLmLoss.tokenLosses(logits, b);
