@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Autograd through DJL's JNI directly, avoiding what ENGINE-FACTS.md measured as broken: {@code GradientCollector} is
@@ -37,9 +39,18 @@ public final class Autograd {
         void close();
     }
 
+    /** The upstream gradient 1 of a scalar loss, per device and dtype: made once, never written (backward reads it). */
+    private static final Map<String, NDArray> ONES = new ConcurrentHashMap<>();
+
+    /** Owner of those constants for the life of the JVM, made on first use (after the engine has started). */
+    private static final class Constants {
+        static final NDManager MANAGER = NDManager.newBaseManager();
+    }
+
     /** Backpropagates a scalar; gradients accumulate into the leaves' {@code .grad} until zeroed. */
     public static void backward(NDArray scalar) {
-        NDArray one = scalar.getManager().ones(new Shape(), scalar.getDataType(), scalar.getDevice());
+        NDArray one = ONES.computeIfAbsent(scalar.getDevice() + "/" + scalar.getDataType(),
+                k -> Constants.MANAGER.ones(new Shape(), scalar.getDataType(), scalar.getDevice()));
         JniUtils.backward((PtNDArray) scalar, (PtNDArray) one, false, false);
     }
 
