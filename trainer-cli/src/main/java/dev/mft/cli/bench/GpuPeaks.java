@@ -47,7 +47,7 @@ final class GpuPeaks {
 
     /** The CUDA name of a device, or null when it cannot be read. */
     static String deviceName(Device device) {
-        return dev.mft.core.tensor.CudaDevices.list().devices().stream()
+        return dev.mft.core.tensor.CudaDevices.list(false).devices().stream()
                 .filter(g -> g.index() == device.getDeviceId()).map(dev.mft.core.tensor.CudaDevices.Gpu::name)
                 .findFirst().orElse(null);
     }

@@ -53,6 +53,9 @@ class BenchCommandTest {
         assertEquals(2L * 1000 * 64 + 2 * perLayer + 64, j.get("params").asLong());
         // N(0, 0.02) weights give near-uniform next-token probabilities: CE close to ln(vocab)
         assertEquals(Math.log(1000), j.get("loss_first").asDouble(), 0.05);
+        // FLOPs by hand: 6 x matmul weights (projections + lm_head) + 12 x layers x hidden x seq, per token
+        long matmul = 2L * (64 * 64 + 2 * 64 * 32 + 64 * 64 + 3 * 64 * 172) + 64L * 1000;
+        assertEquals((6.0 * matmul + 12.0 * 2 * 64 * 8) * 8, j.get("step_flops").asDouble(), 1e-3);
         double median = j.get("step_time_ms").asDouble();
         assertTrue(median > 0, out);
         assertEquals(8 / (median / 1000), j.get("tokens_per_s").asDouble(), 0.01 * j.get("tokens_per_s").asDouble());
@@ -101,5 +104,16 @@ class BenchCommandTest {
         Run r = mft("bench", "--peft", "dora");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--peft must be none, lora or qlora; got 'dora'"), r.err());
+    }
+
+    @Test
+    void gpuPeaksComeFromTheDeviceNameAndUnknownDevicesHaveNone() {
+        assertEquals(989.4e12, GpuPeaks.bf16FlopsPerSecond("NVIDIA H200"), 1);
+        assertEquals(756.0e12, GpuPeaks.bf16FlopsPerSecond("NVIDIA H100 PCIe"), 1);
+        assertEquals(989.4e12, GpuPeaks.bf16FlopsPerSecond("NVIDIA H100 80GB HBM3"), 1);
+        assertEquals(312.0e12, GpuPeaks.bf16FlopsPerSecond("NVIDIA A100-SXM4-80GB"), 1);
+        assertEquals(121.0e12, GpuPeaks.bf16FlopsPerSecond("NVIDIA L4"), 1);
+        assertEquals(0, GpuPeaks.bf16FlopsPerSecond("Some Future GPU"));
+        assertEquals(0, GpuPeaks.bf16FlopsPerSecond(null));
     }
 }
