@@ -66,6 +66,8 @@ public final class AdamW implements AutoCloseable {
     private long step;
     /** Tests turn the fused host kernel off to check it against the composed update (the GPU path). */
     boolean hostKernelEnabled = true;
+    private boolean flatAllowed;
+    private FlatParameters flat; // built by the first update that takes the flat path
 
     public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
         this(params, settings, parent, GradientSource.AUTOGRAD);
@@ -81,6 +83,15 @@ public final class AdamW implements AutoCloseable {
             m.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
             v.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
         }
+    }
+
+    /**
+     * Lets the composed update (GPU, or wherever the host kernel does not apply) move the parameters and moments into
+     * flat buffers at its first step ({@link FlatParameters}): a dozen ops per step instead of a dozen per parameter.
+     * Only for an owner that does not itself point the parameters at other memory (one device; not DDP's buckets).
+     */
+    public void useFlatBuffers() {
+        flatAllowed = true;
     }
 
     /** Optimizer steps taken so far (t in the bias corrections). */
@@ -137,31 +148,28 @@ public final class AdamW implements AutoCloseable {
             }
             for (int i = 0; i < params.size(); i++) {
                 String name = params.get(i).name();
-                m.set(i, replace(m.get(i), f, name + ".exp_avg", file));
-                v.set(i, replace(v.get(i), f, name + ".exp_avg_sq", file));
+                restore(m.get(i), f, name + ".exp_avg", file);
+                restore(v.get(i), f, name + ".exp_avg_sq", file);
             }
             step = Long.parseLong(stepText);
         }
     }
 
-    private NDArray replace(NDArray old, SafetensorsFile f, String name, Path file) throws IOException {
+    /** Copies the stored tensor {@code name} into {@code target} in place (it may be a view of a flat buffer). */
+    private void restore(NDArray target, SafetensorsFile f, String name, Path file) throws IOException {
         if (!f.contains(name)) {
             throw new IOException(file + ": optimizer state lacks '" + name + "' (was it saved for another model or"
                     + " other trainable parameters?)");
         }
         TensorInfo info = f.info(name);
-        if (info.dtype() != SafetensorsDType.F32 || !Arrays.equals(info.shape(), old.getShape().getShape())) {
+        if (info.dtype() != SafetensorsDType.F32 || !Arrays.equals(info.shape(), target.getShape().getShape())) {
             throw new IOException(file + ": '" + name + "' is " + info.dtype() + Arrays.toString(info.shape())
-                    + ", expected F32" + Arrays.toString(old.getShape().getShape()));
+                    + ", expected F32" + Arrays.toString(target.getShape().getShape()));
         }
         try (NDManager scratch = stateManager.newSubManager()) {
-            // the view may alias the read-only mapped file: copy into libtorch-owned memory before any in-place update
-            NDArray view = scratch.create(f.data(name), old.getShape(), DataType.FLOAT32);
-            NDArray fresh = old.getDevice().equals(view.getDevice()) ? view.duplicate()
-                    : view.toDevice(old.getDevice(), true);
-            fresh.attach(stateManager);
-            old.close();
-            return fresh;
+            // the source may alias the read-only mapped file: its values are copied into the live state
+            NDArray stored = scratch.create(f.data(name), target.getShape(), DataType.FLOAT32);
+            TorchShim.get().copyInto(target, stored);
         }
     }
 
@@ -188,6 +196,9 @@ public final class AdamW implements AutoCloseable {
             if (hostKernelEnabled && hostStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
                 return;
             }
+            if (flatAllowed && flatStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
+                return;
+            }
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
                 NDArray g = gradients.gradient(p, scratch);
@@ -209,6 +220,31 @@ public final class AdamW implements AutoCloseable {
                 w.subi(update);
             }
         }
+    }
+
+    /** The composed update over flat buffers, when every parameter has a gradient this step; false otherwise. */
+    private boolean flatStep(double lr, double gradScale, double stepSize, double bc2Sqrt, NDManager scratch) {
+        if (gradients != GradientSource.AUTOGRAD) {
+            return false;
+        }
+        List<NDArray> grads = new ArrayList<>(params.size());
+        for (Parameter p : params) {
+            NDArray g = gradients.gradient(p, scratch);
+            if (g == null) {
+                return false; // torch skips such a parameter entirely (no decay, no moment decay): per-parameter path
+            }
+            grads.add(g);
+        }
+        if (flat == null) {
+            flat = FlatParameters.build(params, m, v, stateManager);
+        }
+        NDArray g = flat.concatGradients(grads, scratch);
+        if (gradScale != 1.0) {
+            g.muli(gradScale);
+        }
+        double decay = settings.weightDecay() > 0 ? 1 - lr * settings.weightDecay() : 1.0;
+        flat.update(g, decay, settings.beta1(), settings.beta2(), settings.eps(), stepSize, bc2Sqrt, scratch);
+        return true;
     }
 
     /**

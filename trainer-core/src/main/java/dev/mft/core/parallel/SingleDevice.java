@@ -12,6 +12,7 @@ public final class SingleDevice implements ParallelStrategy {
 
     public SingleDevice(AdamW optimizer) {
         this.optimizer = optimizer;
+        optimizer.useFlatBuffers(); // one device: nothing else points the parameters at other memory
     }
 
     /** The parameters the optimizer updates (fp16 unscaling reaches their gradients directly). */

@@ -55,7 +55,7 @@ class FusedAdamWTest {
     }
 
     @Test
-    void fusedUpdateFollowsTheFormulaInDoubleAndMatchesTheComposedUpdate() {
+    void fusedUpdateFollowsTheFormulaInDoubleAndMatchesTheComposedUpdate() throws Exception {
         TorchRuntime.start();
         double lr = 3e-3, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
         double[] clip = {0.37, 1.0, 0.8};
@@ -63,9 +63,13 @@ class FusedAdamWTest {
         try (NDManager m = NDManager.newBaseManager()) {
             List<Parameter> fusedParams = parameters(m, init);
             List<Parameter> composedParams = parameters(m, init);
+            List<Parameter> flatParams = parameters(m, init);
             AdamW fused = new AdamW(fusedParams, new AdamW.Settings(b1, b2, eps, wd), m);
             AdamW composed = new AdamW(composedParams, new AdamW.Settings(b1, b2, eps, wd), m);
             composed.hostKernelEnabled = false;
+            AdamW flat = new AdamW(flatParams, new AdamW.Settings(b1, b2, eps, wd), m); // the GPU path
+            flat.hostKernelEnabled = false;
+            flat.useFlatBuffers();
             double[][] p = new double[init.length][], mm = new double[init.length][], vv = new double[init.length][];
             for (int i = 0; i < init.length; i++) {
                 p[i] = new double[init[i].length];
@@ -80,13 +84,16 @@ class FusedAdamWTest {
                 for (int i = 0; i < init.length; i++) {
                     setGradient(m, fusedParams.get(i).array(), grads[i]);
                     setGradient(m, composedParams.get(i).array(), grads[i]);
+                    setGradient(m, flatParams.get(i).array(), grads[i]);
                 }
                 try (NDManager scratch = m.newSubManager()) {
                     fused.step(lr, clip[t - 1], scratch);
                     composed.step(lr, clip[t - 1], scratch);
+                    flat.step(lr, clip[t - 1], scratch);
                 }
                 fused.zeroGrad();
                 composed.zeroGrad();
+                flat.zeroGrad();
                 for (int i = 0; i < init.length; i++) {
                     boolean decay = i % 2 == 0;
                     for (int k = 0; k < p[i].length; k++) {
@@ -101,6 +108,8 @@ class FusedAdamWTest {
                     }
                     float[] gotFused = fusedParams.get(i).array().toFloatArray();
                     float[] gotComposed = composedParams.get(i).array().toFloatArray();
+                    float[] gotFlat = flatParams.get(i).array().toFloatArray();
+                    float[] gotFlatM = flat.firstMoment(i).toFloatArray();
                     float[] gotM = fused.firstMoment(i).toFloatArray();
                     float[] gotV = fused.secondMoment(i).toFloatArray();
                     double mScale = 0; // exp_avg can cancel to near 0: compare at the scale of its largest element
@@ -111,13 +120,43 @@ class FusedAdamWTest {
                         String at = "step " + t + " param " + i + "[" + k + "]";
                         assertEquals(p[i][k], gotFused[k], 2e-6 * (1 + Math.abs(p[i][k])), at + " vs formula");
                         assertEquals(gotComposed[k], gotFused[k], 2e-6 * (1 + Math.abs(p[i][k])), at + " vs composed");
+                        assertEquals(p[i][k], gotFlat[k], 2e-6 * (1 + Math.abs(p[i][k])), at + " flat vs formula");
+                        assertEquals(mm[i][k], gotFlatM[k], 1e-6 * mScale, at + " flat exp_avg");
                         assertEquals(mm[i][k], gotM[k], 1e-6 * mScale, at + " exp_avg");
                         assertEquals(vv[i][k], gotV[k], 1e-5 * Math.abs(vv[i][k]) + 1e-15, at + " exp_avg_sq");
                     }
                 }
             }
+            // the flat path moved every parameter into one buffer: all share one storage
+            dev.mft.core.tensor.TorchShim shim = dev.mft.core.tensor.TorchShim.get();
+            long base = shim.storageBase(flatParams.get(0).array());
+            for (Parameter fp : flatParams) {
+                assertEquals(base, shim.storageBase(fp.array()), fp.name() + " is a view of the flat buffer");
+            }
+            // its moments survive a save and a load into a fresh optimizer (which copies into its own state)
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("adamw", ".safetensors");
+            try {
+                flat.save(file);
+                AdamW restored = new AdamW(parameters(m, init), new AdamW.Settings(b1, b2, eps, wd), m);
+                restored.load(file);
+                assertEquals(flat.steps(), restored.steps());
+                for (int i = 0; i < init.length; i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(flat.secondMoment(i).toFloatArray(),
+                            restored.secondMoment(i).toFloatArray(), "exp_avg_sq of " + i);
+                }
+                restored.close();
+                // loading into the flat optimizer writes into its views: the buffer stays shared
+                float[] before = flat.firstMoment(1).toFloatArray();
+                flat.load(file);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before, flat.firstMoment(1).toFloatArray());
+                assertEquals(shim.storageBase(flat.firstMoment(0)), shim.storageBase(flat.firstMoment(2)),
+                        "the moments are still views of one buffer");
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
             fused.close();
             composed.close();
+            flat.close();
         }
     }
 
