@@ -238,7 +238,7 @@ def build_reference(cfg, args, torch, device):
         if sdpa is None:
             fail(f"--attention sdpa needs torch >= 2.0 (this is {torch.__version__})")
         for layer in model.model.layers:
-            layer.self_attn.forward = sdpa_attention_forward(layer.self_attn, ref, sdpa)
+            layer.self_attn.forward = sdpa_attention_forward(layer.self_attn, sdpa)
 
     from torch.utils.checkpoint import checkpoint
     cos_sin = {}
@@ -264,20 +264,12 @@ def build_reference(cfg, args, torch, device):
     return model, forward_loss, info
 
 
-def sdpa_attention_forward(attn, ref, sdpa):
+def sdpa_attention_forward(attn, sdpa):
     """hf_llama_reference.Attention.forward with the composed softmax(QK^T)V replaced by one fused SDPA call."""
 
     def forward(x, cos, sin):  # x [B, T, C]
-        cfg = attn.cfg
-        b, t, _ = x.shape
-        h, kv, d = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
-        q = attn.q_proj(x).view(b, t, h, d).transpose(1, 2)  # [B, H, T, D]
-        k = attn.k_proj(x).view(b, t, kv, d).transpose(1, 2)  # [B, KV, T, D]
-        v = attn.v_proj(x).view(b, t, kv, d).transpose(1, 2)  # [B, KV, T, D]
-        q, k = ref.apply_rope(q, cos, sin), ref.apply_rope(k, cos, sin)
-        k, v = ref.repeat_kv(k, h // kv), ref.repeat_kv(v, h // kv)  # [B, H, T, D] each
-        out = sdpa(q, k.to(q.dtype), v.to(q.dtype), is_causal=True)  # [B, H, T, D]
-        return attn.o_proj(out.transpose(1, 2).reshape(b, t, h * d))  # [B, T, C]
+        q, k, v = attn.qkv(x, cos, sin)  # [B, H, T, D] each
+        return attn.output(sdpa(q, k.to(q.dtype), v.to(q.dtype), is_causal=True))  # [B, T, C]
 
     return forward
 

@@ -169,7 +169,7 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(c, kv * d, bias=cfg.qkv_bias)
         self.o_proj = nn.Linear(h * d, c, bias=cfg.o_bias)
 
-    def forward(self, x, cos, sin):  # x [B, T, C]
+    def qkv(self, x, cos, sin):  # x [B, T, C] -> rotated q and repeated k, v: [B, H, T, D] each
         cfg = self.cfg
         b, t, _ = x.shape
         h, kv, d = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
@@ -178,11 +178,19 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(b, t, kv, d).transpose(1, 2)  # [B, KV, T, D]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         k, v = repeat_kv(k, h // kv), repeat_kv(v, h // kv)  # [B, H, T, D] each
+        return q, k, v
+
+    def output(self, out):  # attention output [B, H, T, D] -> [B, T, C]
+        b, h, t, d = out.shape
+        return self.o_proj(out.transpose(1, 2).reshape(b, t, h * d))
+
+    def forward(self, x, cos, sin):  # x [B, T, C]
+        q, k, v = self.qkv(x, cos, sin)
+        t, d = q.shape[2], q.shape[3]
         scores = (q @ k.transpose(-1, -2)) * d ** -0.5  # [B, H, T, T]
         scores = scores.masked_fill(causal_mask(t), float("-inf"))
         probs = torch.softmax(scores, dim=-1)  # [B, H, T, T]
-        out = (probs @ v).transpose(1, 2).reshape(b, t, h * d)  # [B, T, H*D]
-        return self.o_proj(out)  # [B, T, C]
+        return self.output(probs @ v)  # [B, T, C]
 
 
 class MLP(nn.Module):
