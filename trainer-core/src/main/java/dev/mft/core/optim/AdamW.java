@@ -263,11 +263,7 @@ public final class AdamW implements AutoCloseable {
             FloatBuffer pf = shim.hostFloats(p.array()), gf = shim.hostFloats(g);
             FloatBuffer mf = shim.hostFloats(m.get(i)), vf = shim.hostFloats(v.get(i));
             if (pf == null || gf == null || mf == null || vf == null) {
-                if (!segments.isEmpty()) {
-                    throw new IllegalStateException("parameter '" + p.name() + "' is not a contiguous fp32 CPU tensor"
-                            + " while others are; mft keeps all trainable parameters on one device in fp32");
-                }
-                return false;
+                return false; // not all host fp32 and contiguous: nothing was changed yet, the composed path runs
             }
             float decay = p.decay() ? (float) (1 - lr * settings.weightDecay()) : 1f;
             segments.add(new HostAdamWKernel.Segment(pf, gf, mf, vf, decay));
