@@ -101,6 +101,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Recompute each decoder layer in backward (activation checkpointing).")
     boolean gradientCheckpointing;
 
+    @Option(names = "--loss_chunk_tokens", defaultValue = "0", paramLabel = "<n>",
+            description = "lm_head + loss on this many tokens at a time, as the train config key of the same name:"
+                    + " 0 = auto (default), -1 = the whole batch at once.")
+    int lossChunkTokens;
+
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
             description = "cpu (default) or gpu (the GPU of LOCAL_RANK, else the first).")
     String device;
@@ -191,7 +196,7 @@ public final class BenchCommand implements Callable<Integer> {
                     Trainer trainer = new Trainer(llama, optimizer,
                             new LrSchedule(LrSchedule.Type.CONSTANT, 1e-4, 0, 0, totalSteps),
                             new TrainerSettings(1, totalSteps, 1, 1.0, 1, TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS,
-                                    gradientCheckpointing), sink, root, dev);
+                                    gradientCheckpointing, lossChunkTokens), sink, root, dev);
                     var tokens = RepeatedBatch.randomTokens(batch, seq, config.vocabSize(), seed);
                     trainer.train(new RepeatedBatch(tokens, totalSteps));
                     StepTimes times = StepTimes.fromCumulative(
@@ -260,6 +265,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : seq < 2 ? "--seq_length must be >= 2 (a row of one token trains nothing), got " + seq
                 : vocab != null && vocab < 1 ? "--vocab must be >= 1, got " + vocab
                 : loraRank < 1 ? "--lora_rank must be >= 1, got " + loraRank
+                : lossChunkTokens < -1 ? "--loss_chunk_tokens must be -1, 0 or a token count, got " + lossChunkTokens
                 : !device.equals("cpu") && !device.equals("gpu") ? "--device must be cpu or gpu, got '" + device + "'"
                 : null;
         if (problem != null) {
@@ -325,6 +331,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("peft", method.name().toLowerCase(Locale.ROOT));
         o.put("compute", compute == TorchDType.BFLOAT16 ? "bf16" : "fp32");
         o.put("gradient_checkpointing", gradientCheckpointing);
+        o.put("loss_chunk_tokens", lossChunkTokens);
         o.put("attention", attention.name().toLowerCase(Locale.ROOT));
         o.put("batch", batch);
         o.put("seq_length", seq);

@@ -52,6 +52,13 @@ public final class ConfigKeys {
                     .withChoices(ConfigChoice.names(ModelConfig.AttnImplementation.class)),
             ConfigKey.of(MODEL, "gradient_checkpointing", BOOL, "false",
                     "Recompute activations during backward to save memory."),
+            ConfigKey.of(MODEL, "loss_chunk_tokens", INT, "0",
+                    "Run the lm_head and the loss this many tokens at a time, each chunk's logits freed after its "
+                            + "backward: the [tokens, vocab] logits are the memory peak of large-vocabulary models. "
+                            + "0 = auto (chunks of at most 32 MiB of logits on the CPU, 1 GiB on a GPU, when a "
+                            + "micro-batch's are larger); -1 = the whole micro-batch at once. Same loss and gradients "
+                            + "up to summation order; applies on one device, with one task, without "
+                            + "gradient_checkpointing."),
             // Data
             ConfigKey.required(DATA, "data_paths", PATH_LIST, "[\"data/code_exercises\", \"data/code_qa\"]",
                             "One entry per task: a data file, or a folder whose `**/*.jsonl` and `**/*.json` files all "

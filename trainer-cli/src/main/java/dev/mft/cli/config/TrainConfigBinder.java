@@ -19,7 +19,8 @@ final class TrainConfigBinder {
                         v.path("pretrained_model_path"),
                         v.string("model_type"),
                         v.choice(ModelConfig.AttnImplementation.class, "attn_implementation"),
-                        v.bool("gradient_checkpointing")),
+                        v.bool("gradient_checkpointing"),
+                        v.integer("loss_chunk_tokens")),
                 new DataConfig(
                         v.list("data_paths"),
                         v.list("eval_data_paths"),

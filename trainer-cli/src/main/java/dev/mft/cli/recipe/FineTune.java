@@ -85,7 +85,7 @@ public final class FineTune {
 
             TrainerSettings settings = new TrainerSettings(s.numTrainEpochs(), s.maxTrainSteps().orElse(0),
                     s.gradientAccumulationSteps(), c.optim().maxGradNorm(), c.logging().logInterval(),
-                    c.optim().maxNonFiniteSteps(), c.model().gradientCheckpointing());
+                    c.optim().maxNonFiniteSteps(), c.model().gradientCheckpointing(), c.model().lossChunkTokens());
             int totalSteps = settings.totalSteps(train.batchesPerEpoch());
             LrSchedule schedule = new LrSchedule(LrSchedule.Type.valueOf(s.lrSchedulerType().name()),
                     c.optim().learningRate(), c.optim().minLr(), s.warmup().steps(totalSteps), totalSteps);

@@ -243,8 +243,32 @@ public final class LlamaModel {
 
     /** Final norm and lm_head; logits in fp32 whatever the compute dtype (the loss's softmax needs it). */
     public NDArray head(NDArray h) {
-        NDArray logits = Ops.linear(rmsNorm(h, finalNorm), weight(lmHead, h), null); // [B, T, V]
+        return logits(finalNorm(h));
+    }
+
+    /** The final RMSNorm: the decoder's output as the lm_head reads it. [..., H] -> [..., H] */
+    public NDArray finalNorm(NDArray h) {
+        return rmsNorm(h, finalNorm);
+    }
+
+    /** The lm_head over already normed hidden states, in fp32: [..., H] -> [..., V]. */
+    public NDArray logits(NDArray normed) {
+        NDArray logits = Ops.linear(normed, weight(lmHead, normed), null);
         return compute == TorchDType.FLOAT32 ? logits : TorchShim.get().cast(logits, TorchDType.FLOAT32);
+    }
+
+    /**
+     * The forward up to the lm_head: the final hidden states (before the final norm) of rows that may be packed
+     * ({@code sampleIds} as in {@link #forward(NDArray, NDArray, int, NDArray)}). [B, T] ids -> [B, T, H]
+     */
+    public NDArray decoder(NDArray inputIds, NDArray positionIds, int maxPosition, NDArray sampleIds) {
+        NDArray[] cosSin = rotary(positionIds, maxPosition);
+        NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
+        NDArray h = embed(inputIds);
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            h = decoderLayer(layer, h, cosSin, allowed, null);
+        }
+        return h;
     }
 
     /**

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.mft.core.checkpoint.TrainerState;
 import dev.mft.core.eval.Evaluator;
 import dev.mft.core.loss.CausalLmLoss;
+import dev.mft.core.loss.ChunkedLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
@@ -196,6 +197,9 @@ public final class Trainer {
         double scale = scaler == null ? 1.0 : scaler.scale();
         double loss = 0;
         NDArray lossOnDevice = null; // sum of the micro-batches' losses (fp64 scalar), when not checkpointing
+        // the lm_head and loss a chunk of tokens at a time (only the chunk's logits alive): one device, one task
+        boolean chunkable = parallel instanceof SingleDevice && tasks.taskNames().size() == 1
+                && !settings.gradientCheckpointing();
         try (NDManager scope = root.newSubManager(device)) {
             for (int i = 0; i < micro.size(); i++) {
                 TokenBatch b = micro.get(i);
@@ -227,7 +231,14 @@ public final class Trainer {
                         NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], tokenWeights); // scalar
                         return scale == 1.0 ? weighted : weighted.mul(scale);
                     };
-                    if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {
+                    int chunk = chunkable ? settings.chunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
+                            device.isGpu()) : 0;
+                    if (chunk > 0) {
+                        NDArray value64 = ChunkedLmLoss.forwardBackward(model, ids, positions, samples, b,
+                                tokenWeights, scale, chunk, mb);
+                        value64.attach(scope);
+                        lossOnDevice = lossOnDevice == null ? value64 : lossOnDevice.add(value64);
+                    } else if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {
                         loss += model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(), samples,
                                 weightedLoss) / scale;
                     } else {

@@ -97,6 +97,50 @@ class TrainerTest {
     }
 
     @Test
+    void lossInChunksTrainsLikeTheWholeMicroBatch() {
+        List<TokenBatch> batches = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int i = 0; i < 4; i++) {
+            batches.add(batch(rng, 3, 12));
+        }
+        // 7-token chunks cut rows in the middle; two micro-batches per step accumulate across the chunks
+        Object[] whole = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, TrainerSettings.NO_CHUNKS), 4);
+        Object[] chunked = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, 7), 4);
+        @SuppressWarnings("unchecked")
+        List<StepMetrics> mw = (List<StepMetrics>) whole[0];
+        @SuppressWarnings("unchecked")
+        List<StepMetrics> mc = (List<StepMetrics>) chunked[0];
+        assertEquals(4, mw.size());
+        for (int i = 0; i < mw.size(); i++) {
+            assertEquals(mw.get(i).loss(), mc.get(i).loss(), 1e-5 * Math.abs(mw.get(i).loss()), "loss of step " + i);
+            assertEquals(mw.get(i).gradNorm(), mc.get(i).gradNorm(), 1e-4 * mw.get(i).gradNorm(), "grad norm " + i);
+        }
+        @SuppressWarnings("unchecked")
+        List<float[]> ww = (List<float[]>) whole[1];
+        @SuppressWarnings("unchecked")
+        List<float[]> wc = (List<float[]>) chunked[1];
+        for (int i = 0; i < ww.size(); i++) {
+            assertArrayEquals(ww.get(i), wc.get(i), 1e-4f, "tensor " + i);
+        }
+    }
+
+    @Test
+    void autoChunksKeepEachChunksLogitsWithinTheBudget() {
+        TrainerSettings auto = new TrainerSettings(1, 0, 1, 1.0, 1);
+        assertEquals(TrainerSettings.AUTO_CHUNK, auto.lossChunkTokens());
+        // CPU, 32k vocabulary: 32 MiB / (4 B x 32000) = 262 tokens a chunk once a micro-batch has more
+        assertEquals(262, auto.chunkTokens(4096, 32000, false));
+        assertEquals(0, auto.chunkTokens(262, 32000, false), "logits within the budget: no chunks");
+        // GPU, Qwen2's 151,936 vocabulary: 1 GiB / (4 B x 151936) = 1766.8 -> 1766 tokens
+        assertEquals(1766, auto.chunkTokens(2048, 151936, true));
+        TrainerSettings never = new TrainerSettings(1, 0, 1, 1.0, 1, 5, false, TrainerSettings.NO_CHUNKS);
+        assertEquals(0, never.chunkTokens(1 << 20, 151936, false));
+        TrainerSettings fixed = new TrainerSettings(1, 0, 1, 1.0, 1, 5, false, 100);
+        assertEquals(100, fixed.chunkTokens(4096, 32000, false));
+        assertEquals(0, fixed.chunkTokens(100, 32000, false));
+    }
+
+    @Test
     void trainingLowersTheLossAndSameSeedRepeatsExactly() {
         List<TokenBatch> batches = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(3);

@@ -1,0 +1,100 @@
+package dev.mft.core.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.mft.core.model.LinearFactory;
+import dev.mft.core.model.LlamaModel;
+import dev.mft.core.model.ModelConfig;
+import dev.mft.core.model.ModelWeights;
+import dev.mft.core.model.RotaryEmbedding;
+import dev.mft.core.optim.Parameter;
+import dev.mft.core.tensor.Autograd;
+import dev.mft.core.train.BatchArrays;
+import dev.mft.core.train.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The lm_head + loss a chunk of tokens at a time: the same loss and gradients as the whole batch at once. */
+class ChunkedLmLossTest {
+    // tied embeddings: the head's gradient and the embedding's meet in one tensor
+    private static final ModelConfig CONFIG = ModelConfig.fromJson((com.fasterxml.jackson.databind.node.ObjectNode)
+            new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(java.util.Map.of("model_type", "llama",
+                    "vocab_size", 50, "hidden_size", 32, "intermediate_size", 40, "num_hidden_layers", 2,
+                    "num_attention_heads", 4, "num_key_value_heads", 2, "max_position_embeddings", 64,
+                    "tie_word_embeddings", true)));
+
+    private static TokenBatch batch() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int[] ids = new int[3 * 14];
+        int[] labels = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rng.nextInt(50);
+            labels[i] = i % 14 < 4 ? TokenBatch.IGNORE : ids[i]; // a prompt part of every row is untrained
+        }
+        return TokenBatch.unpadded(3, 14, ids, labels);
+    }
+
+    /** Loss (first entry) and every parameter's gradient, by the whole-batch path (chunk 0) or in chunks. */
+    private static List<float[]> lossAndGradients(int chunk) {
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+                ModelWeights w = ModelWeights.random(CONFIG, 5, 0.3, root, Device.cpu())) {
+            List<Parameter> params = w.trainAll();
+            LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
+                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+            Autograd.enableForThisThread();
+            TokenBatch b = batch();
+            float[] weights = new float[b.rows() * b.cols()];
+            int[] targets = b.shiftedTargets();
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = targets[i] == TokenBatch.IGNORE ? 0f : 1f / b.trainedTokens() * (1 + i % 3);
+            }
+            try (NDManager step = root.newSubManager()) {
+                NDArray ids = BatchArrays.ids(step, b, Device.cpu());
+                NDArray pos = BatchArrays.positions(step, b, Device.cpu());
+                double loss;
+                if (chunk == 0) {
+                    NDArray l = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.forward(ids, pos,
+                            b.maxPosition()), b), weights);
+                    loss = CausalLmLoss.value(l);
+                    Autograd.backward(l);
+                } else {
+                    loss = ChunkedLmLoss.forwardBackward(model, ids, pos, null, b, weights, 1.0, chunk, step)
+                            .getDouble();
+                }
+                List<float[]> out = new ArrayList<>();
+                out.add(new float[] {(float) loss});
+                for (Parameter p : params) {
+                    out.add(Autograd.gradient(p.array(), step).toFloatArray());
+                }
+                return out;
+            }
+        }
+    }
+
+    @Test
+    void chunksGiveTheWholeBatchLossAndGradients() {
+        List<float[]> whole = lossAndGradients(0);
+        for (int chunk : new int[] {5, 14, 1000}) { // uneven chunks, one row per chunk, one chunk for all
+            List<float[]> chunked = lossAndGradients(chunk);
+            assertEquals(whole.get(0)[0], chunked.get(0)[0], 1e-6 * Math.abs(whole.get(0)[0]), "loss, chunk " + chunk);
+            for (int i = 1; i < whole.size(); i++) {
+                float[] a = whole.get(i);
+                float[] c = chunked.get(i);
+                double scale = 1e-12;
+                for (float x : a) {
+                    scale = Math.max(scale, Math.abs(x));
+                }
+                for (int j = 0; j < a.length; j++) {
+                    assertEquals(a[j], c[j], 1e-5 * scale, "gradient " + i + "[" + j + "], chunk " + chunk);
+                }
+            }
+        }
+        assertTrue(whole.get(0)[0] > 0);
+    }
+}
