@@ -125,8 +125,8 @@ final class HostAdamWKernel {
         }
     }
 
-    /** A piece of one segment, [from, to), handed to one worker; {@code index} orders the partial results. */
-    private record Range(int index, int segment, int from, int to) {}
+    /** A piece of one segment, [from, to), handed to one worker. */
+    private record Range(int segment, int from, int to) {}
 
     /** Splits segments into pieces of about equal size, a few per thread so that uneven segments still balance. */
     private List<Range> split(int[] lengths) {
@@ -139,7 +139,7 @@ final class HostAdamWKernel {
         for (int s = 0; s < lengths.length; s++) {
             for (int from = 0; from < lengths[s]; ) {
                 int to = (int) Math.min(lengths[s], from + target);
-                out.add(new Range(out.size(), s, from, to));
+                out.add(new Range(s, from, to));
                 from = to;
             }
         }
