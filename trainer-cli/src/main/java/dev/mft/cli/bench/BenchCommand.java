@@ -348,6 +348,10 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("loss_first", round(logged.get(0).loss(), 4));
         o.put("loss_last", round(logged.get(logged.size() - 1).loss(), 4));
         o.put("mkl_any_cpu", String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl_any_cpu"));
+        // the environment moves CPU step times by tens of percent (docs/benchmarks.md): record it with the numbers
+        String policy = System.getenv("OMP_WAIT_POLICY");
+        o.put("omp_wait_policy", policy == null ? "unset" : policy);
+        o.put("malloc_settings", System.getenv("MALLOC_MMAP_THRESHOLD_") != null);
         // other processes distort CPU timings badly: record the machine's load like the Python side does
         o.put("loadavg_1m_before", round(loadBefore, 2));
         o.put("loadavg_1m_after", round(loadAverage(), 2));
