@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mft.core.loss.CausalLmLoss;
+import dev.mft.core.loss.ChunkedLmLoss;
+import dev.mft.core.train.TrainerSettings;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
@@ -35,9 +37,18 @@ public final class Evaluator {
                     continue;
                 }
                 try (NDManager mb = root.newSubManager(device)) {
-                    NDArray logits = model.forward(BatchArrays.ids(mb, b, device), BatchArrays.positions(mb, b, device),
-                            b.maxPosition(), BatchArrays.sampleIdsIfPacked(mb, b, device)); // [B, T, V]
-                    losses.add(b, CausalLmLoss.tokenLosses(logits, b).toFloatArray());
+                    NDArray ids = BatchArrays.ids(mb, b, device);
+                    NDArray positions = BatchArrays.positions(mb, b, device);
+                    NDArray samples = BatchArrays.sampleIdsIfPacked(mb, b, device);
+                    // the [B, T, V] logits a chunk of tokens at a time once they exceed the budget (as in training)
+                    int chunk = TrainerSettings.autoChunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
+                            device.isGpu());
+                    if (chunk > 0) {
+                        losses.add(b, ChunkedLmLoss.tokenLosses(model, ids, positions, samples, b, chunk, mb));
+                    } else {
+                        NDArray logits = model.forward(ids, positions, b.maxPosition(), samples); // [B, T, V]
+                        losses.add(b, CausalLmLoss.tokenLosses(logits, b).toFloatArray());
+                    }
                 }
             }
         }

@@ -78,6 +78,46 @@ public final class ChunkedLmLoss {
         return total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, ids.getDevice());
     }
 
+    /**
+     * Every position's CE (0 where untrained), row-major [B*T], computed {@code chunk} tokens at a time without a
+     * graph (evaluation): only one chunk's logits exist at once. The same values as
+     * {@link CausalLmLoss#tokenLosses} of the whole batch's logits.
+     */
+    public static float[] tokenLosses(LlamaModel model, NDArray ids, NDArray positions, NDArray sampleIds,
+            TokenBatch batch, int chunk, NDManager step) {
+        if (chunk <= 0) {
+            throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
+        }
+        int n = batch.rows() * batch.cols();
+        NDArray normed = model.finalNorm(model.decoder(ids, positions, batch.maxPosition(), sampleIds));
+        NDArray flat = normed.reshape(n, normed.getShape().get(2)); // [N, H]
+        int[] targets = batch.shiftedTargets();
+        float[] out = new float[n];
+        for (int from = 0; from < n; from += chunk) {
+            int to = Math.min(n, from + chunk);
+            boolean any = false;
+            long[] index = new long[to - from];
+            for (int i = from; i < to; i++) {
+                any |= targets[i] != TokenBatch.IGNORE;
+                index[i - from] = targets[i] != TokenBatch.IGNORE ? targets[i] : 0;
+            }
+            if (!any) {
+                continue;
+            }
+            try (NDManager c = step.newSubManager()) {
+                NDArray x = flat.get(new NDIndex().addSliceDim(from, to));
+                x.attach(c);
+                NDArray logp = model.logits(x).logSoftmax(-1); // [c, V]
+                float[] picked = logp.gather(c.create(index, new Shape(to - from, 1)).toDevice(logp.getDevice(),
+                        false), -1).toFloatArray();
+                for (int i = from; i < to; i++) {
+                    out[i] = targets[i] != TokenBatch.IGNORE ? -picked[i - from] : 0f;
+                }
+            }
+        }
+        return out;
+    }
+
     private static boolean anyWeight(float[] w, int from, int to) {
         for (int i = from; i < to; i++) {
             if (w[i] != 0f) {

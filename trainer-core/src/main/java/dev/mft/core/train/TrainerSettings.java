@@ -75,8 +75,15 @@ public record TrainerSettings(int epochs, int maxSteps, int gradientAccumulation
         if (lossChunkTokens == NO_CHUNKS) {
             return 0;
         }
-        int chunk = lossChunkTokens > 0 ? lossChunkTokens
-                : (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes(gpu) / (4L * vocab)));
+        if (lossChunkTokens == AUTO_CHUNK) {
+            return autoChunkTokens(tokens, vocab, gpu);
+        }
+        return lossChunkTokens < tokens ? lossChunkTokens : 0;
+    }
+
+    /** {@link #AUTO_CHUNK}'s choice: tokens per chunk within {@link #chunkBytes} of fp32 logits, or 0 when all fit. */
+    public static int autoChunkTokens(int tokens, int vocab, boolean gpu) {
+        int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes(gpu) / (4L * vocab)));
         return chunk < tokens ? chunk : 0;
     }
 

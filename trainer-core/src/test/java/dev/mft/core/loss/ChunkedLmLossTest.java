@@ -97,4 +97,28 @@ class ChunkedLmLossTest {
         }
         assertTrue(whole.get(0)[0] > 0);
     }
+
+    @Test
+    void tokenLossesInChunksEqualThoseOfTheWholeLogits() {
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+                ModelWeights w = ModelWeights.random(CONFIG, 5, 0.3, root, Device.cpu());
+                Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
+                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+            TokenBatch b = batch();
+            try (NDManager step = root.newSubManager()) {
+                NDArray ids = BatchArrays.ids(step, b, Device.cpu());
+                NDArray pos = BatchArrays.positions(step, b, Device.cpu());
+                float[] whole = CausalLmLoss.tokenLosses(model.forward(ids, pos, b.maxPosition()), b).toFloatArray();
+                float[] chunked = ChunkedLmLoss.tokenLosses(model, ids, pos, null, b, 5, step);
+                assertEquals(whole.length, chunked.length);
+                int trained = 0;
+                for (int i = 0; i < whole.length; i++) {
+                    assertEquals(whole[i], chunked[i], 1e-5 * (1 + Math.abs(whole[i])), "position " + i);
+                    trained += whole[i] != 0 ? 1 : 0;
+                }
+                assertEquals(b.trainedTokens(), trained, "untrained positions are 0 in both");
+            }
+        }
+    }
 }
