@@ -196,6 +196,27 @@ class TrainerTest {
                 + rss);
     }
 
+    @Test
+    void theLossInChunksLeavesNothingOnLongLivedManagers() {
+        List<TokenBatch> batches = List.of(batch(new SplittableRandom(6), 4, 16));
+        List<Integer> resources = new ArrayList<>();
+        TorchRuntime.start();
+        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+            ModelWeights w = ModelWeights.random(CONFIG, 0, 0.2, root, Device.cpu());
+            var params = w.trainAll();
+            LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
+                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+            AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root);
+            LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-3, 0, 0, 200);
+            MetricsSink sample = m -> resources.add(resourceCount(w.manager()) + resourceCount(root));
+            // 9-token chunks of 4 x 16 tokens: 8 chunks a step, each with its own scope
+            new Trainer(model, opt, lr, new TrainerSettings(200, 0, 1, 1.0, 20, 5, false, 9), sample, root,
+                    Device.cpu()).train(fixed(batches));
+        }
+        assertEquals(10, resources.size());
+        assertEquals(1, resources.stream().distinct().count(), "arrays attached to long-lived managers: " + resources);
+    }
+
     /** Arrays and sub-managers attached to a manager (BaseNDManager keeps them in a protected map). */
     private static int resourceCount(NDManager manager) {
         try {
