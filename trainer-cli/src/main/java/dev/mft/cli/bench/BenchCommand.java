@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
             "One fixed batch of seeded random token ids (every label trained) is stepped warmup + steps times;"
             + " warm-up steps are not timed. Progress goes to stderr; the last line on stdout is ONE JSON object:"
             + " step_time_ms (median), tokens_per_s, peak_memory_bytes (process peak RSS on the CPU, device memory"
-            + " in use on a GPU), matmul_flops_per_s (a 2048^3 fp32 matmul through the same engine),"
+            + " in use on a GPU), matmul_flops_per_s (a 2048^3 matmul in the compute dtype through the same engine),"
             + " achieved_flops_per_s and roofline_fraction (the step's FLOPs, see docs/benchmarks.md, over its"
             + " time, and that over the matmul rate), mfu on a GPU (over the device's bf16 peak), and the run's shape.",
             "bin/mft sets the glibc malloc variables and MKL's CPU dispatch this command is meant to run with.",
@@ -170,8 +170,9 @@ public final class BenchCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager(dev)) {
             double matmulRate = Double.NaN;
             if (!noRoofline) {
-                progress.println("bench: measuring the fp32 matmul rate (" + MatmulRate.SIDE + "^3) on " + dev);
-                matmulRate = MatmulRate.measure(root, dev);
+                progress.println("bench: measuring the " + compute.name().toLowerCase(Locale.ROOT) + " matmul rate ("
+                        + MatmulRate.SIDE + "^3) on " + dev);
+                matmulRate = MatmulRate.measure(root, dev, compute);
             }
             BenchSetup setup = BenchSetup.create(config, modelDir, method, loraRank, loraAlpha, compute, seed, root, dev);
             try (var weights = setup.weights()) {
