@@ -116,4 +116,19 @@ class BenchCommandTest {
         assertEquals(0, GpuPeaks.bf16FlopsPerSecond("Some Future GPU"));
         assertEquals(0, GpuPeaks.bf16FlopsPerSecond(null));
     }
+
+    @Test
+    void rooflineFractionIsTheStepsFlopRateOverTheMeasuredMatmulRate() throws Exception {
+        Run r = mft("bench", "--model", "demo-tiny", "--vocab", "100", "--steps", "2", "--warmup", "0",
+                "--batch", "1", "--seq_length", "8", "--threads", "1");
+        assertEquals(0, r.code(), "exit code; stderr: " + r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out().strip());
+        double matmul = j.get("matmul_flops_per_s").asDouble();
+        assertTrue(matmul > 1e8, "a 2048^3 matmul runs at more than 0.1 GFLOP/s anywhere: " + matmul);
+        double stepMs = j.get("step_time_ms").asDouble(); // printed to 0.1 ms
+        double achieved = j.get("step_flops").asDouble() / (stepMs / 1000);
+        double rounding = 0.06 / stepMs; // relative error of the printed step time
+        assertEquals(achieved, j.get("achieved_flops_per_s").asDouble(), rounding * achieved + 1);
+        assertEquals(achieved / matmul, j.get("roofline_fraction").asDouble(), 0.0006 + rounding * achieved / matmul);
+    }
 }
