@@ -124,48 +124,48 @@ public final class Trainer {
             // the input arrays of the coming micro-batches are built on a background thread, two ahead
             try (BatchPrefetcher prefetch = new BatchPrefetcher(batches.subList(Math.min(first, batches.size()),
                     batches.size()), root, device, 2)) {
-            for (; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
-                List<TokenBatch> micro = batches.subList(first,
-                        Math.min(batches.size(), first + settings.gradientAccumulation()));
-                double[] weightsUsed = tasks.weighting().taskWeights();
-                StepResult r = step(micro, schedule.lr(step), prefetch);
-                step++;
-                tokens += r.realTokens;
-                windowTokens += r.realTokens;
-                lastLoss = r.loss;
-                boolean endOfEpoch = first + settings.gradientAccumulation() >= batches.size();
-                state = new TrainerState(step, endOfEpoch ? epoch + 1 : epoch,
-                        endOfEpoch ? 0 : first + settings.gradientAccumulation(), tokens, state.bestEvalLoss(),
-                        state.bestStep());
-                if (step % settings.logInterval() == 0 || step == totalSteps || !r.healthy) {
-                    long now = System.nanoTime();
-                    double window = (now - windowStart) / 1e9;
-                    sink.log(new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
-                            r.gradNorm, tokens, r.trainedTokens, windowTokens / Math.max(window, 1e-9),
-                            (now - start) / 1e9, r.taskLosses, named(weightsUsed)));
-                    windowStart = now;
-                    windowTokens = 0;
+                for (; first < batches.size() && step < totalSteps; first += settings.gradientAccumulation()) {
+                    List<TokenBatch> micro = batches.subList(first,
+                            Math.min(batches.size(), first + settings.gradientAccumulation()));
+                    double[] weightsUsed = tasks.weighting().taskWeights();
+                    StepResult r = step(micro, schedule.lr(step), prefetch);
+                    step++;
+                    tokens += r.realTokens;
+                    windowTokens += r.realTokens;
+                    lastLoss = r.loss;
+                    boolean endOfEpoch = first + settings.gradientAccumulation() >= batches.size();
+                    state = new TrainerState(step, endOfEpoch ? epoch + 1 : epoch,
+                            endOfEpoch ? 0 : first + settings.gradientAccumulation(), tokens, state.bestEvalLoss(),
+                            state.bestStep());
+                    if (step % settings.logInterval() == 0 || step == totalSteps || !r.healthy) {
+                        long now = System.nanoTime();
+                        double window = (now - windowStart) / 1e9;
+                        sink.log(new StepMetrics(step, totalSteps, (double) step / stepsPerEpoch, r.loss, r.lr,
+                                r.gradNorm, tokens, r.trainedTokens, windowTokens / Math.max(window, 1e-9),
+                                (now - start) / 1e9, r.taskLosses, named(weightsUsed)));
+                        windowStart = now;
+                        windowTokens = 0;
+                    }
+                    nonFiniteInARow = r.healthy ? 0 : nonFiniteInARow + 1;
+                    if (!r.healthy && nonFiniteInARow >= settings.maxNonFiniteSteps()) {
+                        throw new NonFiniteLossException("step " + step + ": loss " + r.loss + ", grad_norm "
+                                + r.gradNorm + " — " + nonFiniteInARow + " non-finite steps in a row (the limit); the"
+                                + " weights were not updated by any of them, and saved checkpoints are untouched. Try a"
+                                + " lower learning_rate or check the data.");
+                    }
+                    validateIfAsked(step);
+                    OptionalDouble evalLoss = OptionalDouble.empty();
+                    if (tasks.evalInterval() > 0 && (step % tasks.evalInterval() == 0 || step == totalSteps)) {
+                        Evaluator.Result e = evaluate(tasks.validation());
+                        sink.logEval(new EvalMetrics(step, e.loss(), e.tokens(), named(e.perTask())));
+                        evalLoss = OptionalDouble.of(e.loss());
+                    }
+                    StepListener.Decision d = listener.afterStep(state, evalLoss, endOfEpoch, step == totalSteps);
+                    state = d.state();
+                    if (d.stop()) {
+                        return new Outcome(state, lastLoss, step < totalSteps);
+                    }
                 }
-                nonFiniteInARow = r.healthy ? 0 : nonFiniteInARow + 1;
-                if (!r.healthy && nonFiniteInARow >= settings.maxNonFiniteSteps()) {
-                    throw new NonFiniteLossException("step " + step + ": loss " + r.loss + ", grad_norm "
-                            + r.gradNorm + " — " + nonFiniteInARow + " non-finite steps in a row (the limit); the"
-                            + " weights were not updated by any of them, and saved checkpoints are untouched. Try a"
-                            + " lower learning_rate or check the data.");
-                }
-                validateIfAsked(step);
-                OptionalDouble evalLoss = OptionalDouble.empty();
-                if (tasks.evalInterval() > 0 && (step % tasks.evalInterval() == 0 || step == totalSteps)) {
-                    Evaluator.Result e = evaluate(tasks.validation());
-                    sink.logEval(new EvalMetrics(step, e.loss(), e.tokens(), named(e.perTask())));
-                    evalLoss = OptionalDouble.of(e.loss());
-                }
-                StepListener.Decision d = listener.afterStep(state, evalLoss, endOfEpoch, step == totalSteps);
-                state = d.state();
-                if (d.stop()) {
-                    return new Outcome(state, lastLoss, step < totalSteps);
-                }
-            }
             }
         }
         return new Outcome(state, lastLoss, false);
