@@ -50,19 +50,12 @@ public final class ChunkedLmLoss {
                 continue; // nothing trained here: no logits at all
             }
             try (NDManager c = step.newSubManager()) {
-                NDArray x = leaf.get(new NDIndex().addSliceDim(from, to)); // [c, H], a view: gradients reach leaf
-                x.attach(c);
-                NDArray logp = model.logits(x).logSoftmax(-1); // [c, V] fp32
-                long[] index = new long[to - from];
+                NDArray picked = targetLogProbs(model, leaf, targets, from, to, c); // gradients reach leaf
                 float[] w = new float[to - from];
                 for (int i = from; i < to; i++) {
-                    boolean trained = targets[i] != TokenBatch.IGNORE;
-                    index[i - from] = trained ? targets[i] : 0;
-                    w[i - from] = trained ? tokenWeights[i] : 0f;
+                    w[i - from] = targets[i] != TokenBatch.IGNORE ? tokenWeights[i] : 0f;
                 }
-                NDArray picked = logp.gather(c.create(index, new Shape(to - from, 1)).toDevice(logp.getDevice(), false),
-                        -1).squeeze(-1); // [c]
-                NDArray chunkLoss = picked.mul(c.create(w).toDevice(logp.getDevice(), false)).sum().neg();
+                NDArray chunkLoss = picked.mul(c.create(w).toDevice(picked.getDevice(), false)).sum().neg();
                 NDArray scaled = scale == 1.0 ? chunkLoss : chunkLoss.mul(scale);
                 Autograd.backward(scaled);
                 NDArray value = scaled.toType(DataType.FLOAT64, false);
@@ -95,27 +88,44 @@ public final class ChunkedLmLoss {
         float[] out = new float[n];
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
-            boolean any = false;
-            long[] index = new long[to - from];
-            for (int i = from; i < to; i++) {
-                any |= targets[i] != TokenBatch.IGNORE;
-                index[i - from] = targets[i] != TokenBatch.IGNORE ? targets[i] : 0;
-            }
-            if (!any) {
+            if (!anyTarget(targets, from, to)) {
                 continue;
             }
             try (NDManager c = step.newSubManager()) {
-                NDArray x = flat.get(new NDIndex().addSliceDim(from, to));
-                x.attach(c);
-                NDArray logp = model.logits(x).logSoftmax(-1); // [c, V]
-                float[] picked = logp.gather(c.create(index, new Shape(to - from, 1)).toDevice(logp.getDevice(),
-                        false), -1).toFloatArray();
+                float[] picked = targetLogProbs(model, flat, targets, from, to, c).toFloatArray();
                 for (int i = from; i < to; i++) {
                     out[i] = targets[i] != TokenBatch.IGNORE ? -picked[i - from] : 0f;
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * log p(target) of tokens [from, to) of {@code hidden} ([N, H], normed): their logits and log-softmax exist only
+     * on {@code chunk}; untrained positions read the log-probability of id 0 (their callers weight it by 0).
+     * @return [to - from] fp32, a view's result: gradients flow back into {@code hidden}
+     */
+    private static NDArray targetLogProbs(LlamaModel model, NDArray hidden, int[] targets, int from, int to,
+            NDManager chunk) {
+        NDArray x = hidden.get(new NDIndex().addSliceDim(from, to)); // [c, H], a view
+        x.attach(chunk);
+        NDArray logp = model.logits(x).logSoftmax(-1); // [c, V] fp32
+        long[] index = new long[to - from];
+        for (int i = from; i < to; i++) {
+            index[i - from] = targets[i] != TokenBatch.IGNORE ? targets[i] : 0;
+        }
+        NDArray idx = chunk.create(index, new Shape(to - from, 1)).toDevice(logp.getDevice(), false);
+        return logp.gather(idx, -1).squeeze(-1);
+    }
+
+    private static boolean anyTarget(int[] targets, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (targets[i] != TokenBatch.IGNORE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean anyWeight(float[] w, int from, int to) {

@@ -208,11 +208,7 @@ public final class TorchShim {
         long[] numel = new long[1];
         check(library.getFunction("aoti_torch_get_numel").invokeInt(new Object[] {handle(array), numel}),
                 "aoti_torch_get_numel");
-        long bytes = numel[0] * dtypeOf(array).byteSize();
-        if (bytes == 0) {
-            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
-        }
-        return new Pointer(dataPointer(array)).getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+        return hostView(array, numel[0] * dtypeOf(array).byteSize());
     }
 
     /**
@@ -229,11 +225,15 @@ public final class TorchShim {
         if (n > Integer.MAX_VALUE) {
             return null; // a FloatBuffer indexes with int; such a tensor takes the composed path
         }
-        if (n == 0) {
-            return java.nio.FloatBuffer.allocate(0);
+        return hostView(array, n * Float.BYTES).asFloatBuffer();
+    }
+
+    /** {@code bytes} of a contiguous CPU tensor's memory from its data pointer, native byte order, no copy. */
+    private ByteBuffer hostView(NDArray array, long bytes) {
+        if (bytes == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
         }
-        return new Pointer(dataPointer(array)).getByteBuffer(0, n * Float.BYTES).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        return new Pointer(dataPointer(array)).getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
     }
 
     /**

@@ -233,11 +233,10 @@ public final class Trainer {
                     };
                     int chunk = chunkable ? settings.chunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
                             device.isGpu()) : 0;
+                    NDArray value64 = null; // this micro-batch's (scaled) loss, fp64, still on the device
                     if (chunk > 0) {
-                        NDArray value64 = ChunkedLmLoss.forwardBackward(model, ids, positions, samples, b,
-                                tokenWeights, scale, chunk, mb);
-                        value64.attach(scope);
-                        lossOnDevice = lossOnDevice == null ? value64 : lossOnDevice.add(value64);
+                        value64 = ChunkedLmLoss.forwardBackward(model, ids, positions, samples, b, tokenWeights,
+                                scale, chunk, mb);
                     } else if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {
                         loss += model.forwardBackwardCheckpointed(ids, positions, b.maxPosition(), samples,
                                 weightedLoss) / scale;
@@ -246,8 +245,9 @@ public final class Trainer {
                                 parallel.forward(model, ids, positions, b.maxPosition(), samples));
                         Autograd.backward(value);
                         parallel.afterBackward(mb);
-                        // summed on the device in double, read once after the last micro-batch: no host sync here
-                        NDArray value64 = value.toType(DataType.FLOAT64, false);
+                        value64 = value.toType(DataType.FLOAT64, false);
+                    }
+                    if (value64 != null) { // summed on the device, read once after the last micro-batch
                         value64.attach(scope);
                         lossOnDevice = lossOnDevice == null ? value64 : lossOnDevice.add(value64);
                     }
