@@ -11,13 +11,13 @@ import dev.mft.core.model.LlamaModel;
 import dev.mft.core.model.ModelConfig;
 import dev.mft.core.model.ModelWeights;
 import dev.mft.core.model.RotaryEmbedding;
+import dev.mft.core.model.TinyModels;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The lm_head + loss a chunk of tokens at a time: the same loss and gradients as the whole batch at once. */
@@ -30,14 +30,7 @@ class ChunkedLmLossTest {
                     "tie_word_embeddings", true)));
 
     private static TokenBatch batch() {
-        SplittableRandom rng = new SplittableRandom(3);
-        int[] ids = new int[3 * 14];
-        int[] labels = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rng.nextInt(50);
-            labels[i] = i % 14 < 4 ? TokenBatch.IGNORE : ids[i]; // a prompt part of every row is untrained
-        }
-        return TokenBatch.unpadded(3, 14, ids, labels);
+        return TinyModels.promptedBatch(3, 3, 14, 50, 4); // a prompt part of every row is untrained
     }
 
     /** Loss (first entry) and every parameter's gradient, by the whole-batch path (chunk 0) or in chunks. */

@@ -13,7 +13,6 @@ import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Activation checkpointing recomputes layers in backward; the gradients must equal plain backward's. */
@@ -21,14 +20,7 @@ class CheckpointedBackwardTest {
     private static final ModelConfig CONFIG = TinyModels.llama(50, 32, 3, 4, 2, 40);
 
     private static TokenBatch batch() {
-        SplittableRandom rng = new SplittableRandom(11);
-        int[] ids = new int[3 * 14];
-        int[] labels = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rng.nextInt(50);
-            labels[i] = i % 14 < 4 ? TokenBatch.IGNORE : ids[i];
-        }
-        return TokenBatch.unpadded(3, 14, ids, labels);
+        return TinyModels.promptedBatch(11, 3, 14, 50, 4); // a prompt part of every row is untrained
     }
 
     private static List<float[]> gradients(boolean checkpointed) {

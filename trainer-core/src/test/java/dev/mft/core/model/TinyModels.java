@@ -2,6 +2,8 @@ package dev.mft.core.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mft.core.train.TokenBatch;
+import java.util.SplittableRandom;
 
 /** Small configs for tests that need a model but no checkpoint. */
 public final class TinyModels {
@@ -19,5 +21,17 @@ public final class TinyModels {
         n.put("rms_norm_eps", 1e-5);
         n.put("max_position_embeddings", 512);
         return ModelConfig.fromJson(n);
+    }
+
+    /** Seeded random ids in [0, vocab); the first {@code prompt} tokens of every row untrained, the rest labelled. */
+    public static TokenBatch promptedBatch(long seed, int rows, int cols, int vocab, int prompt) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[rows * cols];
+        int[] labels = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rng.nextInt(vocab);
+            labels[i] = i % cols < prompt ? TokenBatch.IGNORE : ids[i];
+        }
+        return TokenBatch.unpadded(rows, cols, ids, labels);
     }
 }

@@ -54,10 +54,24 @@ class TrainerTest {
         return TrainingData.repeating(batches);
     }
 
-    /** Trains a fresh seed-0 model and returns (metrics, final flat weights). */
-    private static Object[] run(TrainingData data, TrainerSettings settings, int totalSteps) {
+    /**
+     * What a training run logged, the weights it ended with (one flat array per tensor, in layout order) and, at each
+     * logged step, how many arrays and sub-managers the long-lived managers (weights', root) held.
+     */
+    private record Run(List<StepMetrics> metrics, List<float[]> weights, List<Integer> longLived) {}
+
+    /** Every tensor of {@code a} equals {@code b}'s within {@code tolerance}. */
+    private static void assertSameWeights(Run a, Run b, float tolerance) {
+        for (int i = 0; i < a.weights().size(); i++) {
+            assertArrayEquals(a.weights().get(i), b.weights().get(i), tolerance, "tensor " + i);
+        }
+    }
+
+    /** Trains a fresh seed-0 model and returns its metrics and final weights. */
+    private static Run run(TrainingData data, TrainerSettings settings, int totalSteps) {
         TorchRuntime.start();
         List<StepMetrics> metrics = new ArrayList<>();
+        List<Integer> longLived = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
             ModelWeights w = ModelWeights.random(CONFIG, 0, 0.2, root, Device.cpu());
             var params = w.trainAll();
@@ -65,12 +79,16 @@ class TrainerTest {
                     LinearFactory.dense(), LlamaModel.Attention.SDPA);
             AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root);
             LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, totalSteps);
-            new Trainer(model, opt, lr, settings, metrics::add, root, Device.cpu()).train(data);
+            MetricsSink sink = m -> {
+                metrics.add(m);
+                longLived.add(resourceCount(w.manager()) + resourceCount(root));
+            };
+            new Trainer(model, opt, lr, settings, sink, root, Device.cpu()).train(data);
             List<float[]> weights = new ArrayList<>();
             for (NDArray a : w.tensors().values()) {
                 weights.add(a.toFloatArray());
             }
-            return new Object[] {metrics, weights};
+            return new Run(metrics, weights, longLived);
         }
     }
 
@@ -78,22 +96,14 @@ class TrainerTest {
     void fourMicroBatchesOfTwoEqualOneBatchOfEight() {
         TokenBatch big = batch(new SplittableRandom(1), 8, 12);
         List<TokenBatch> micro = List.of(slice(big, 0, 2), slice(big, 2, 2), slice(big, 4, 2), slice(big, 6, 2));
-        Object[] one = run(fixed(List.of(big)), new TrainerSettings(1, 0, 1, 1.0, 1), 1);
-        Object[] four = run(fixed(micro), new TrainerSettings(1, 0, 4, 1.0, 1), 1);
-        @SuppressWarnings("unchecked")
-        StepMetrics a = ((List<StepMetrics>) one[0]).get(0);
-        @SuppressWarnings("unchecked")
-        StepMetrics b = ((List<StepMetrics>) four[0]).get(0);
+        Run one = run(fixed(List.of(big)), new TrainerSettings(1, 0, 1, 1.0, 1), 1);
+        Run four = run(fixed(micro), new TrainerSettings(1, 0, 4, 1.0, 1), 1);
+        StepMetrics a = one.metrics().get(0);
+        StepMetrics b = four.metrics().get(0);
         assertEquals(a.loss(), b.loss(), 1e-6 * Math.abs(a.loss()));
         assertEquals(a.gradNorm(), b.gradNorm(), 1e-5 * a.gradNorm());
         assertEquals(a.trainedTokens(), b.trainedTokens());
-        @SuppressWarnings("unchecked")
-        List<float[]> wa = (List<float[]>) one[1];
-        @SuppressWarnings("unchecked")
-        List<float[]> wb = (List<float[]>) four[1];
-        for (int i = 0; i < wa.size(); i++) {
-            assertArrayEquals(wa.get(i), wb.get(i), 2e-6f, "tensor " + i);
-        }
+        assertSameWeights(one, four, 2e-6f);
     }
 
     @Test
@@ -104,24 +114,16 @@ class TrainerTest {
             batches.add(batch(rng, 3, 12));
         }
         // 7-token chunks cut rows in the middle; two micro-batches per step accumulate across the chunks
-        Object[] whole = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, TrainerSettings.NO_CHUNKS), 4);
-        Object[] chunked = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, 7), 4);
-        @SuppressWarnings("unchecked")
-        List<StepMetrics> mw = (List<StepMetrics>) whole[0];
-        @SuppressWarnings("unchecked")
-        List<StepMetrics> mc = (List<StepMetrics>) chunked[0];
+        Run whole = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, TrainerSettings.NO_CHUNKS), 4);
+        Run chunked = run(fixed(batches), new TrainerSettings(2, 0, 2, 1.0, 1, 5, false, 7), 4);
+        List<StepMetrics> mw = whole.metrics();
+        List<StepMetrics> mc = chunked.metrics();
         assertEquals(4, mw.size());
         for (int i = 0; i < mw.size(); i++) {
             assertEquals(mw.get(i).loss(), mc.get(i).loss(), 1e-5 * Math.abs(mw.get(i).loss()), "loss of step " + i);
             assertEquals(mw.get(i).gradNorm(), mc.get(i).gradNorm(), 1e-4 * mw.get(i).gradNorm(), "grad norm " + i);
         }
-        @SuppressWarnings("unchecked")
-        List<float[]> ww = (List<float[]>) whole[1];
-        @SuppressWarnings("unchecked")
-        List<float[]> wc = (List<float[]>) chunked[1];
-        for (int i = 0; i < ww.size(); i++) {
-            assertArrayEquals(ww.get(i), wc.get(i), 1e-4f, "tensor " + i);
-        }
+        assertSameWeights(whole, chunked, 1e-4f);
     }
 
     @Test
@@ -148,12 +150,10 @@ class TrainerTest {
             batches.add(batch(rng, 4, 16));
         }
         TrainerSettings s = new TrainerSettings(5, 0, 2, 1.0, 1);
-        Object[] r1 = run(fixed(batches), s, 15);
-        Object[] r2 = run(fixed(batches), s, 15);
-        @SuppressWarnings("unchecked")
-        List<StepMetrics> m1 = (List<StepMetrics>) r1[0];
-        @SuppressWarnings("unchecked")
-        List<StepMetrics> m2 = (List<StepMetrics>) r2[0];
+        Run r1 = run(fixed(batches), s, 15);
+        Run r2 = run(fixed(batches), s, 15);
+        List<StepMetrics> m1 = r1.metrics();
+        List<StepMetrics> m2 = r2.metrics();
         assertEquals(15, m1.size());
         assertTrue(m1.get(14).loss() < 0.5 * m1.get(0).loss(),
                 "loss should fall clearly: " + m1.get(0).loss() + " -> " + m1.get(14).loss());
@@ -199,22 +199,11 @@ class TrainerTest {
     @Test
     void theLossInChunksLeavesNothingOnLongLivedManagers() {
         List<TokenBatch> batches = List.of(batch(new SplittableRandom(6), 4, 16));
-        List<Integer> resources = new ArrayList<>();
-        TorchRuntime.start();
-        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
-            ModelWeights w = ModelWeights.random(CONFIG, 0, 0.2, root, Device.cpu());
-            var params = w.trainAll();
-            LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
-                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
-            AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root);
-            LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-3, 0, 0, 200);
-            MetricsSink sample = m -> resources.add(resourceCount(w.manager()) + resourceCount(root));
-            // 9-token chunks of 4 x 16 tokens: 8 chunks a step, each with its own scope
-            new Trainer(model, opt, lr, new TrainerSettings(200, 0, 1, 1.0, 20, 5, false, 9), sample, root,
-                    Device.cpu()).train(fixed(batches));
-        }
-        assertEquals(10, resources.size());
-        assertEquals(1, resources.stream().distinct().count(), "arrays attached to long-lived managers: " + resources);
+        // 9-token chunks of 4 x 16 tokens: 8 chunks a step, each with its own scope
+        Run r = run(fixed(batches), new TrainerSettings(200, 0, 1, 1.0, 20, 5, false, 9), 200);
+        assertEquals(10, r.longLived().size());
+        assertEquals(1, r.longLived().stream().distinct().count(), "arrays attached to long-lived managers: "
+                + r.longLived());
     }
 
     /** Arrays and sub-managers attached to a manager (BaseNDManager keeps them in a protected map). */
