@@ -1,12 +1,15 @@
 package dev.mft.core.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.TorchDType;
+import dev.mft.core.tensor.TorchShim;
 import dev.mft.core.train.TokenBatch;
 
 /**
@@ -37,6 +40,93 @@ public final class ChunkedLmLoss {
             throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
         }
         NDArray normed = model.finalNorm(model.decoder(ids, positions, batch.maxPosition(), sampleIds)); // [B, T, H]
+        return model.computeDType() == TorchDType.FLOAT32
+                ? fusedHead(model, normed, batch, tokenWeights, scale, chunk, step)
+                : autogradHead(model, normed, batch, tokenWeights, scale, chunk, step);
+    }
+
+    /**
+     * The head and loss with their backward written out (fp32): per chunk, the logits buffer becomes the softmax in
+     * place and then the logits' gradient {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}; one
+     * matmul gives the hidden states' gradient, a second adds the head weight's straight into its {@code .grad}
+     * ({@link TorchShim#addMatMulInto}). One [chunk, V] buffer per chunk instead of autograd's logits, log-softmax and
+     * their gradients, and no separate accumulation of the head's gradient. The decoder's backward then starts from
+     * the hidden states' gradient.
+     */
+    private static NDArray fusedHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
+            double scale, int chunk, NDManager step) {
+        long hidden = normed.getShape().get(2);
+        int n = batch.rows() * batch.cols();
+        int[] targets = batch.shiftedTargets();
+        NDArray head = model.headWeight(); // [V, H]
+        boolean trainHead = head.hasGradient();
+        NDArray headGrad = trainHead ? Autograd.existingGradient(head, step) : null; // null before the first backward
+        NDArray pendingHeadGrad = null; // the head's gradient while its .grad does not exist yet
+        NDArray total = null;
+        NDArray[] hiddenGrads = new NDArray[(n + chunk - 1) / chunk];
+        TorchShim shim = TorchShim.get();
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            NDArray flat = normed.stopGradient().reshape(n, hidden); // [N, H], the same memory
+            flat.attach(step);
+            for (int from = 0, part = 0; from < n; from += chunk, part++) {
+                int to = Math.min(n, from + chunk);
+                if (!anyWeight(tokenWeights, from, to)) { // nothing trained here: no logits, a zero gradient
+                    hiddenGrads[part] = step.zeros(new Shape(to - from, hidden), normed.getDataType(),
+                            normed.getDevice());
+                    continue;
+                }
+                try (NDManager c = step.newSubManager()) {
+                    NDArray x = flat.get(new NDIndex().addSliceDim(from, to)); // [c, H], a view
+                    x.attach(c);
+                    float[] weighted = new float[to - from]; // scale * w_i, 0 where untrained
+                    long[] index = new long[to - from];
+                    for (int i = from; i < to; i++) {
+                        boolean trained = targets[i] != TokenBatch.IGNORE;
+                        weighted[i - from] = trained ? (float) (scale * tokenWeights[i]) : 0f;
+                        index[i - from] = trained ? targets[i] : 0;
+                    }
+                    NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
+                    NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
+                    NDArray g = model.logits(x); // [c, V] fp32; becomes the logits' gradient in place
+                    g.subi(g.max(new int[] {1}, true)); // shifted: every exp <= 1
+                    NDArray shiftedTarget = g.gather(idx, 1); // [c, 1]
+                    shim.expInPlace(g);
+                    NDArray sum = g.sum(new int[] {1}, true); // [c, 1]
+                    // loss: -sum_i c_i * log p(target_i), log p = shifted target logit - log(sum of exps)
+                    NDArray value = shiftedTarget.sub(sum.log()).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
+                    value.attach(step);
+                    total = total == null ? value : total.add(value);
+                    g.muli(cw.div(sum)); // c_i * softmax
+                    shim.scatterAddRows(g, idx, cw.neg()); // - c_i at the target
+                    NDArray gx = g.matMul(head); // [c, H]
+                    gx.attach(step);
+                    hiddenGrads[part] = gx;
+                    if (trainHead) {
+                        if (headGrad != null) {
+                            shim.addMatMulInto(headGrad, g.transpose(), x);
+                        } else {
+                            NDArray d = g.transpose().matMul(x); // [V, H]
+                            d.attach(step);
+                            pendingHeadGrad = pendingHeadGrad == null ? d : pendingHeadGrad.addi(d);
+                        }
+                    }
+                }
+            }
+        }
+        if (total == null) {
+            return step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()); // no trained token: no backward
+        }
+        NDArray upstream = NDArrays.concat(new ai.djl.ndarray.NDList(hiddenGrads), 0).reshape(normed.getShape());
+        Autograd.backward(normed, upstream);
+        if (pendingHeadGrad != null) {
+            Autograd.backward(head, pendingHeadGrad); // a leaf: creates its .grad (after the decoder's, when tied)
+        }
+        return total;
+    }
+
+    /** The head and loss through autograd, chunk by chunk (mixed precision: the casts are differentiable ops). */
+    private static NDArray autogradHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
+            double scale, int chunk, NDManager step) {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
         NDArray leaf = normed.stopGradient().reshape(n, hidden); // cut here; the decoder's backward comes last
@@ -68,7 +158,7 @@ public final class ChunkedLmLoss {
             upstream.attach(step);
             Autograd.backward(normed, upstream.reshape(normed.getShape()));
         }
-        return total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, ids.getDevice());
+        return total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice());
     }
 
     /**

@@ -241,6 +241,16 @@ public final class LlamaModel {
         return h.add(blk.down.forward(gated)); // residual
     }
 
+    /** The lm_head's weight, [V, H] fp32 (the embedding when the config ties them). */
+    public NDArray headWeight() {
+        return lmHead;
+    }
+
+    /** The dtype the forward and backward compute in (weights stay fp32 masters). */
+    public TorchDType computeDType() {
+        return compute;
+    }
+
     /** Final norm and lm_head; logits in fp32 whatever the compute dtype (the loss's softmax needs it). */
     public NDArray head(NDArray h) {
         return logits(finalNorm(h));

@@ -74,6 +74,28 @@ public final class Autograd {
         return g;
     }
 
+    /**
+     * The parameter's {@code .grad} itself (an alias owned by {@code scratch}: in-place ops on it change the gradient),
+     * or null while it has none. DJL's {@code getGradient()} hands out a fresh zero tensor, unconnected to the
+     * parameter, when {@code .grad} does not exist yet (before the first backward); two calls that return the same
+     * memory tell the real one.
+     */
+    public static NDArray existingGradient(NDArray parameter, NDManager scratch) {
+        NDArray first = gradient(parameter, scratch);
+        NDArray second = gradient(parameter, scratch);
+        if (first == null || second == null) {
+            return null;
+        }
+        TorchShim shim = TorchShim.get();
+        boolean real = shim.dataPointer(first) == shim.dataPointer(second);
+        second.close();
+        if (!real) {
+            first.close();
+            return null;
+        }
+        return first;
+    }
+
     /** Zeroes a parameter's gradient in place. */
     public static void zeroGrad(NDArray parameter) {
         JniUtils.zeroGrad((PtNDArray) parameter);

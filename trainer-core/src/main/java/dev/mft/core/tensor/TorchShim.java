@@ -45,6 +45,7 @@ public final class TorchShim {
             "aoti_torch_get_strides",
             "aoti_torch_copy_",
             "aoti_torch_zero_",
+            "aoti_torch_addmm_out",
             "aoti_torch_device_type_cpu",
             "aoti_torch_device_type_cuda",
             "aoti_torch_dtype_float32",
@@ -365,6 +366,33 @@ public final class TorchShim {
         long box = Pointer.nativeValue((Pointer) operatorNew.invoke(Pointer.class, new Object[] {8L}));
         new Pointer(box).setLong(0, value);
         return box;
+    }
+
+    /**
+     * {@code out += a @ b} in place, in one matmul ({@code addmm_out} with out = self, beta = alpha = 1): how a
+     * hand-written backward accumulates a weight's gradient straight into its {@code .grad}, with no temporary and no
+     * separate add. No autograd: call it under no-grad. a: [M, K] (a transposed view is fine), b: [K, N], out: [M, N].
+     */
+    public void addMatMulInto(NDArray out, NDArray a, NDArray b) {
+        check(library.getFunction("aoti_torch_addmm_out").invokeInt(
+                new Object[] {handle(out), handle(out), handle(a), handle(b), 1.0f, 1.0f}), "aoti_torch_addmm_out");
+    }
+
+    /**
+     * {@code self[i][index[i][j]] += src[i][j]} along dim 1, in place ({@code aten::scatter_add_}). No autograd: call it
+     * under no-grad. self: [N, V], index: [N, K] int64, src: [N, K].
+     */
+    public void scatterAddRows(NDArray self, NDArray index, NDArray src) {
+        long[] stack = {newHandle(self), 1L, newHandle(index), newHandle(src)};
+        dispatch("aten::scatter_add_", "", stack);
+        deleteHandle(stack[0]); // the returned alias of self
+    }
+
+    /** {@code x = exp(x)} in place ({@code aten::exp_}; DJL has no in-place exp). No autograd: call it under no-grad. */
+    public void expInPlace(NDArray x) {
+        long[] stack = {newHandle(x)};
+        dispatch("aten::exp_", "", stack);
+        deleteHandle(stack[0]); // the returned alias of x
     }
 
     /** {@code aten::silu} (one fused op instead of x * sigmoid(x)). */

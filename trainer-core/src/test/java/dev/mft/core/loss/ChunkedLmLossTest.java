@@ -29,16 +29,31 @@ class ChunkedLmLossTest {
                     "num_attention_heads", 4, "num_key_value_heads", 2, "max_position_embeddings", 64,
                     "tie_word_embeddings", true)));
 
+    private static final ModelConfig UNTIED = ModelConfig.fromJson((com.fasterxml.jackson.databind.node.ObjectNode)
+            new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(java.util.Map.of("model_type", "llama",
+                    "vocab_size", 50, "hidden_size", 32, "intermediate_size", 40, "num_hidden_layers", 2,
+                    "num_attention_heads", 4, "num_key_value_heads", 2, "max_position_embeddings", 64,
+                    "tie_word_embeddings", false)));
+
     private static TokenBatch batch() {
         return TinyModels.promptedBatch(3, 3, 14, 50, 4); // a prompt part of every row is untrained
     }
 
-    /** Loss (first entry) and every parameter's gradient, by the whole-batch path (chunk 0) or in chunks. */
-    private static List<float[]> lossAndGradients(int chunk) {
+    /**
+     * Loss (first entry) and every trainable parameter's gradient after {@code passes} forward-backward passes of the
+     * batch (the second accumulates into existing gradients, as micro-batches do), by the whole-batch autograd path
+     * (chunk 0) or in chunks; {@code frozenHead}: the untied lm_head trains not (as under LoRA).
+     */
+    private static List<float[]> lossAndGradients(ModelConfig config, int chunk, int passes, double scale,
+            boolean frozenHead) {
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                ModelWeights w = ModelWeights.random(CONFIG, 5, 0.3, root, Device.cpu())) {
-            List<Parameter> params = w.trainAll();
-            LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
+                ModelWeights w = ModelWeights.random(config, 5, 0.3, root, Device.cpu())) {
+            List<Parameter> params = new ArrayList<>(w.trainAll());
+            if (frozenHead) {
+                params.removeIf(p -> p.name().equals("lm_head.weight"));
+                w.tensors().get("lm_head.weight").setRequiresGradient(false);
+            }
+            LlamaModel model = new LlamaModel(config, w.tensors(), new RotaryEmbedding(root, config),
                     LinearFactory.dense(), LlamaModel.Attention.SDPA);
             Autograd.enableForThisThread();
             TokenBatch b = batch();
@@ -50,15 +65,17 @@ class ChunkedLmLossTest {
             try (NDManager step = root.newSubManager()) {
                 NDArray ids = BatchArrays.ids(step, b, Device.cpu());
                 NDArray pos = BatchArrays.positions(step, b, Device.cpu());
-                double loss;
-                if (chunk == 0) {
-                    NDArray l = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.forward(ids, pos,
-                            b.maxPosition()), b), weights);
-                    loss = CausalLmLoss.value(l);
-                    Autograd.backward(l);
-                } else {
-                    loss = ChunkedLmLoss.forwardBackward(model, ids, pos, null, b, weights, 1.0, chunk, step)
-                            .getDouble();
+                double loss = 0;
+                for (int pass = 0; pass < passes; pass++) {
+                    if (chunk == 0) {
+                        NDArray l = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.forward(ids, pos,
+                                b.maxPosition()), b), weights).mul(scale);
+                        loss += CausalLmLoss.value(l);
+                        Autograd.backward(l);
+                    } else {
+                        loss += ChunkedLmLoss.forwardBackward(model, ids, pos, null, b, weights, scale, chunk, step)
+                                .getDouble();
+                    }
                 }
                 List<float[]> out = new ArrayList<>();
                 out.add(new float[] {(float) loss});
@@ -70,25 +87,40 @@ class ChunkedLmLossTest {
         }
     }
 
-    @Test
-    void chunksGiveTheWholeBatchLossAndGradients() {
-        List<float[]> whole = lossAndGradients(0);
-        for (int chunk : new int[] {5, 14, 1000}) { // uneven chunks, one row per chunk, one chunk for all
-            List<float[]> chunked = lossAndGradients(chunk);
-            assertEquals(whole.get(0)[0], chunked.get(0)[0], 1e-6 * Math.abs(whole.get(0)[0]), "loss, chunk " + chunk);
-            for (int i = 1; i < whole.size(); i++) {
-                float[] a = whole.get(i);
-                float[] c = chunked.get(i);
-                double scale = 1e-12;
-                for (float x : a) {
-                    scale = Math.max(scale, Math.abs(x));
-                }
-                for (int j = 0; j < a.length; j++) {
-                    assertEquals(a[j], c[j], 1e-5 * scale, "gradient " + i + "[" + j + "], chunk " + chunk);
-                }
+    private static void assertSame(List<float[]> whole, List<float[]> chunked, String what) {
+        assertEquals(whole.size(), chunked.size(), what);
+        assertEquals(whole.get(0)[0], chunked.get(0)[0], 1e-6 * Math.abs(whole.get(0)[0]), "loss, " + what);
+        for (int i = 1; i < whole.size(); i++) {
+            float[] a = whole.get(i);
+            float[] c = chunked.get(i);
+            double scale = 1e-12;
+            for (float x : a) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+            for (int j = 0; j < a.length; j++) {
+                assertEquals(a[j], c[j], 1e-5 * scale, "gradient " + i + "[" + j + "], " + what);
             }
         }
         assertTrue(whole.get(0)[0] > 0);
+    }
+
+    @Test
+    void chunksGiveTheWholeBatchLossAndGradients() {
+        List<float[]> whole = lossAndGradients(CONFIG, 0, 1, 1.0, false);
+        for (int chunk : new int[] {5, 14, 1000}) { // uneven chunks, one row per chunk, one chunk for all
+            assertSame(whole, lossAndGradients(CONFIG, chunk, 1, 1.0, false), "chunk " + chunk);
+        }
+    }
+
+    @Test
+    void accumulatedScaledAndFrozenHeadPassesMatchTheWholeBatch() {
+        // the second pass adds into gradients that exist (the head's through one matmul into its .grad)
+        assertSame(lossAndGradients(CONFIG, 0, 2, 1.0, false), lossAndGradients(CONFIG, 5, 2, 1.0, false),
+                "tied, two passes");
+        assertSame(lossAndGradients(UNTIED, 0, 2, 4.0, false), lossAndGradients(UNTIED, 7, 2, 4.0, false),
+                "untied, two passes, loss scale 4");
+        assertSame(lossAndGradients(UNTIED, 0, 2, 1.0, true), lossAndGradients(UNTIED, 7, 2, 1.0, true),
+                "frozen head, two passes");
     }
 
     @Test
