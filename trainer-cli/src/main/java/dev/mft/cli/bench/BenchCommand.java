@@ -103,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--loss_chunk_tokens", defaultValue = "0", paramLabel = "<n>",
             description = "lm_head + loss on this many tokens at a time, as the train config key of the same name:"
-                    + " 0 = auto (default), -1 = the whole batch at once.")
+                    + " 0 = auto (default), -1 = the whole batch at once through plain autograd.")
     int lossChunkTokens;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
@@ -222,7 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     if (profile) {
                         PhaseProfile phases = PhaseProfile.measure(llama, optimizer, tokens, root, dev,
-                                Math.max(5, Math.min(steps, 15)));
+                                Math.max(5, Math.min(steps, 15)), lossChunkTokens);
                         progress.println(phases.table());
                         json.set("phases_ms", phases.json());
                     }

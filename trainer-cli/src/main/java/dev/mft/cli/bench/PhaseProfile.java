@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mft.core.loss.CausalLmLoss;
+import dev.mft.core.loss.ChunkedLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
@@ -13,20 +14,25 @@ import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.MultiTask;
 import dev.mft.core.train.TokenBatch;
+import dev.mft.core.train.TrainerSettings;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Where a step's time goes: the Trainer's step taken apart into its phases (the same calls as the model's forward
- * of unpacked rows and as the Trainer's step with one micro-batch and clip 1.0), each timed over several steps, medians reported. On a GPU each phase ends by reading one value back, so the
- * times include waiting for the device (and the profile runs slower than the real step, which never waits there).
+ * Where a step's time goes: the Trainer's step taken apart into its phases (the same calls as the Trainer's step of
+ * unpacked rows with one micro-batch and clip 1.0), each timed over several steps, medians reported.
+ * {@code head_and_loss} is the final norm's output through the lm_head and the loss, forward and (on the Trainer's
+ * usual path, {@link ChunkedLmLoss}) the head's own backward, up to the gradient entering the decoder;
+ * {@code backward} is the rest of the backward (with {@code loss_chunk_tokens} -1: all of it). On a GPU each phase ends
+ * by reading one value back, so the times include waiting for the device (and the profile runs slower than the real
+ * step, which never waits there).
  */
 final class PhaseProfile {
-    /** The forward split into embedding + rotary tables, the decoder layers and the final norm + lm_head. */
-    static final List<String> PHASES = List.of("forward_embed", "forward_layers", "forward_head", "loss", "backward",
-            "clip", "adamw", "zero_grad");
+    /** The forward split into embedding + rotary tables, the decoder layers + final norm, and the head with the loss. */
+    static final List<String> PHASES = List.of("forward_embed", "forward_layers", "head_and_loss", "backward", "clip",
+            "adamw", "zero_grad");
 
     private final Map<String, Double> medianMs;
 
@@ -35,9 +41,14 @@ final class PhaseProfile {
     }
 
     static PhaseProfile measure(LlamaModel model, AdamW optimizer, TokenBatch batch, NDManager root, Device device,
-            int steps) {
+            int steps, int lossChunkTokens) {
         Autograd.enableForThisThread();
         float[] weights = MultiTask.single().weighting().tokenWeights(List.of(batch))[0];
+        int tokens = batch.rows() * batch.cols();
+        boolean headPath = lossChunkTokens != TrainerSettings.NO_CHUNKS; // as the Trainer decides
+        int chunk = new TrainerSettings(1, 1, 1, 1.0, 1, TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS, false,
+                lossChunkTokens).chunkTokens(tokens, model.config().vocabSize(), device.isGpu());
+        chunk = chunk > 0 ? chunk : tokens;
         double[][] ms = new double[PHASES.size()][steps];
         for (int s = 0; s < steps; s++) {
             try (NDManager scope = root.newSubManager(device)) {
@@ -51,15 +62,28 @@ final class PhaseProfile {
                 for (int layer = 0; layer < model.numLayers(); layer++) {
                     h = model.layer(layer, h, cosSin);
                 }
-                wait(h, device);
+                NDArray normed = model.finalNorm(h);
+                wait(normed, device);
                 long tLayers = System.nanoTime();
-                NDArray logits = model.head(h);
-                wait(logits, device);
-                long t1 = System.nanoTime();
-                NDArray loss = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(logits, batch), weights);
-                wait(loss, device);
+                NDArray output; // where the rest of the backward starts
+                NDArray upstream; // its gradient (null: a scalar loss)
+                if (headPath) {
+                    ChunkedLmLoss.Head head = ChunkedLmLoss.headForwardBackward(model, normed, batch, weights, 1.0,
+                            chunk, scope);
+                    output = normed;
+                    upstream = head.upstream();
+                    wait(upstream, device);
+                } else {
+                    output = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.logits(normed), batch), weights);
+                    upstream = null;
+                    wait(output, device);
+                }
                 long t2 = System.nanoTime();
-                Autograd.backward(loss);
+                if (upstream != null) {
+                    Autograd.backward(output, upstream);
+                } else if (!headPath) {
+                    Autograd.backward(output);
+                }
                 wait(Autograd.gradient(optimizer.parameters().get(0).array(), scope), device);
                 long t3 = System.nanoTime();
                 double norm = GradientClipper.norm(optimizer.parameters(), scope);
@@ -70,7 +94,7 @@ final class PhaseProfile {
                 optimizer.zeroGrad();
                 wait(optimizer.parameters().get(0).array(), device);
                 long t6 = System.nanoTime();
-                long[] marks = {t0, tEmbed, tLayers, t1, t2, t3, t4, t5, t6};
+                long[] marks = {t0, tEmbed, tLayers, t2, t3, t4, t5, t6};
                 for (int p = 0; p < PHASES.size(); p++) {
                     ms[p][s] = (marks[p + 1] - marks[p]) / 1e6;
                 }

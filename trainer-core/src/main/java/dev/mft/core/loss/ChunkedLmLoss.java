@@ -40,20 +40,45 @@ public final class ChunkedLmLoss {
             throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
         }
         NDArray normed = model.finalNorm(model.decoder(ids, positions, batch.maxPosition(), sampleIds)); // [B, T, H]
+        Head head = headForwardBackward(model, normed, batch, tokenWeights, scale, chunk, step);
+        if (head.upstream() != null) {
+            Autograd.backward(normed, head.upstream());
+        }
+        return head.loss();
+    }
+
+    /**
+     * The head's part of a micro-batch's step: its loss, and the gradient that continues into the decoder.
+     *
+     * @param loss the weighted loss sum times the scale, a fp64 scalar on the step's manager, not yet read
+     * @param upstream the gradient of the final normed hidden states ([B, T, H]), or null when no token trained
+     */
+    public record Head(NDArray loss, NDArray upstream) {}
+
+    /**
+     * Forward and backward of the lm_head and the loss over the final normed hidden states {@code normed} ([B, T, H],
+     * with the decoder's graph), {@code chunk} tokens at a time; the head weight's gradient is accumulated, the
+     * decoder's backward is left to the caller ({@code Autograd.backward(normed, upstream)}).
+     */
+    public static Head headForwardBackward(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
+            double scale, int chunk, NDManager step) {
+        if (chunk <= 0) {
+            throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
+        }
         return model.computeDType() == TorchDType.FLOAT32
                 ? fusedHead(model, normed, batch, tokenWeights, scale, chunk, step)
                 : autogradHead(model, normed, batch, tokenWeights, scale, chunk, step);
     }
 
     /**
-     * The head and loss with their backward written out (fp32): per chunk, the logits buffer becomes the softmax in
-     * place and then the logits' gradient {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}; one
-     * matmul gives the hidden states' gradient, a second adds the head weight's straight into its {@code .grad}
-     * ({@link TorchShim#addMatMulInto}). One [chunk, V] buffer per chunk instead of autograd's logits, log-softmax and
-     * their gradients, and no separate accumulation of the head's gradient. The decoder's backward then starts from
-     * the hidden states' gradient.
+     * The head and loss with their backward written out (fp32): per chunk, the log-softmax of the logits is taken
+     * once (the logits freed at once), then becomes the softmax and the logits' gradient
+     * {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives the hidden
+     * states' gradient, a second adds the head weight's straight into its {@code .grad}
+     * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
+     * log-softmax, their gradients), and no separate accumulation of the head's gradient.
      */
-    private static NDArray fusedHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
+    private static Head fusedHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
             double scale, int chunk, NDManager step) {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
@@ -87,16 +112,16 @@ public final class ChunkedLmLoss {
                     }
                     NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
                     NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
-                    NDArray g = model.logits(x); // [c, V] fp32; becomes the logits' gradient in place
-                    g.subi(g.max(new int[] {1}, true)); // shifted: every exp <= 1
-                    NDArray shiftedTarget = g.gather(idx, 1); // [c, 1]
-                    shim.expInPlace(g);
-                    NDArray sum = g.sum(new int[] {1}, true); // [c, 1]
-                    // loss: -sum_i c_i * log p(target_i), log p = shifted target logit - log(sum of exps)
-                    NDArray value = shiftedTarget.sub(sum.log()).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
+                    NDArray g; // [c, V] fp32: log-probabilities, then the logits' gradient in place
+                    try (NDArray logits = model.logits(x)) {
+                        g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is far slower)
+                    }
+                    // loss: -sum_i c_i * log p(target_i)
+                    NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
                     value.attach(step);
                     total = total == null ? value : total.add(value);
-                    g.muli(cw.div(sum)); // c_i * softmax
+                    shim.expInPlace(g); // softmax
+                    g.muli(cw); // c_i * softmax
                     shim.scatterAddRows(g, idx, cw.neg()); // - c_i at the target
                     NDArray gx = g.matMul(head); // [c, H]
                     gx.attach(step);
@@ -113,19 +138,18 @@ public final class ChunkedLmLoss {
                 }
             }
         }
-        if (total == null) {
-            return step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()); // no trained token: no backward
+        if (total == null) { // no trained token: no backward
+            return new Head(step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()), null);
         }
-        NDArray upstream = NDArrays.concat(new ai.djl.ndarray.NDList(hiddenGrads), 0).reshape(normed.getShape());
-        Autograd.backward(normed, upstream);
         if (pendingHeadGrad != null) {
-            Autograd.backward(head, pendingHeadGrad); // a leaf: creates its .grad (after the decoder's, when tied)
+            Autograd.backward(head, pendingHeadGrad); // a leaf: this creates its .grad
         }
-        return total;
+        return new Head(total,
+                NDArrays.concat(new ai.djl.ndarray.NDList(hiddenGrads), 0).reshape(normed.getShape()));
     }
 
     /** The head and loss through autograd, chunk by chunk (mixed precision: the casts are differentiable ops). */
-    private static NDArray autogradHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
+    private static Head autogradHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
             double scale, int chunk, NDManager step) {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
@@ -156,9 +180,10 @@ public final class ChunkedLmLoss {
         NDArray upstream = leaf.getGradient();
         if (upstream != null) {
             upstream.attach(step);
-            Autograd.backward(normed, upstream.reshape(normed.getShape()));
+            upstream = upstream.reshape(normed.getShape());
         }
-        return total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice());
+        return new Head(total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()),
+                total != null ? upstream : null);
     }
 
     /**

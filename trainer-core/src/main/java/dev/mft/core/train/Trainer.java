@@ -198,8 +198,9 @@ public final class Trainer {
         double loss = 0;
         NDArray lossOnDevice = null; // sum of the micro-batches' losses (fp64 scalar), when not checkpointing
         // the lm_head and loss a chunk of tokens at a time (only the chunk's logits alive): one device, one task
+        // (ChunkedLmLoss, with its hand-written backward in fp32); loss_chunk_tokens -1 keeps the plain autograd path
         boolean chunkable = parallel instanceof SingleDevice && tasks.taskNames().size() == 1
-                && !settings.gradientCheckpointing();
+                && !settings.gradientCheckpointing() && settings.lossChunkTokens() != TrainerSettings.NO_CHUNKS;
         try (NDManager scope = root.newSubManager(device)) {
             for (int i = 0; i < micro.size(); i++) {
                 TokenBatch b = micro.get(i);
@@ -231,10 +232,11 @@ public final class Trainer {
                         NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], tokenWeights); // scalar
                         return scale == 1.0 ? weighted : weighted.mul(scale);
                     };
-                    int chunk = chunkable ? settings.chunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
-                            device.isGpu()) : 0;
                     NDArray value64 = null; // this micro-batch's (scaled) loss, fp64, still on the device
-                    if (chunk > 0) {
+                    if (chunkable) { // one chunk of all tokens where their logits fit the budget
+                        int chunk = settings.chunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
+                                device.isGpu());
+                        chunk = chunk > 0 ? chunk : b.rows() * b.cols();
                         value64 = ChunkedLmLoss.forwardBackward(model, ids, positions, samples, b, tokenWeights,
                                 scale, chunk, mb);
                     } else if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {

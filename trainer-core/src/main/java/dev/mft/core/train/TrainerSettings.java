@@ -21,7 +21,7 @@ public record TrainerSettings(int epochs, int maxSteps, int gradientAccumulation
 
     /** lossChunkTokens: chunk when a micro-batch's logits exceed {@link #chunkBytes}. */
     public static final int AUTO_CHUNK = 0;
-    /** lossChunkTokens: never chunk. */
+    /** lossChunkTokens: never chunk: the whole micro-batch's logits at once, through plain autograd (the reference path). */
     public static final int NO_CHUNKS = -1;
 
     /** Default limit of non-finite steps in a row. */
