@@ -56,7 +56,8 @@ final class PhaseProfile {
                 NDArray ids = BatchArrays.ids(scope, batch, device);
                 NDArray positions = BatchArrays.positions(scope, batch, device);
                 NDArray[] cosSin = model.rope(positions, batch.maxPosition());
-                NDArray h = model.embed(ids);
+                NDArray embedded = headPath ? model.embedForTraining(ids) : model.embed(ids);
+                NDArray h = embedded;
                 wait(h, device);
                 long tEmbed = System.nanoTime();
                 for (int layer = 0; layer < model.numLayers(); layer++) {
@@ -81,6 +82,7 @@ final class PhaseProfile {
                 long t2 = System.nanoTime();
                 if (upstream != null) {
                     Autograd.backward(output, upstream);
+                    model.embeddingBackward(ids, embedded, scope);
                 } else if (!headPath) {
                     Autograd.backward(output);
                 }

@@ -39,10 +39,12 @@ public final class ChunkedLmLoss {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
         }
-        NDArray normed = model.finalNorm(model.decoder(ids, positions, batch.maxPosition(), sampleIds)); // [B, T, H]
-        Head head = headForwardBackward(model, normed, batch, tokenWeights, scale, chunk, step);
+        NDArray embedded = model.embedForTraining(ids);
+        NDArray normed = model.finalNorm(model.decoderFrom(embedded, positions, batch.maxPosition(), sampleIds));
+        Head head = headForwardBackward(model, normed, batch, tokenWeights, scale, chunk, step); // [B, T, H] upstream
         if (head.upstream() != null) {
             Autograd.backward(normed, head.upstream());
+            model.embeddingBackward(ids, embedded, step);
         }
         return head.loss();
     }
@@ -122,7 +124,7 @@ public final class ChunkedLmLoss {
                     total = total == null ? value : total.add(value);
                     shim.expInPlace(g); // softmax
                     g.muli(cw); // c_i * softmax
-                    shim.scatterAddRows(g, idx, cw.neg()); // - c_i at the target
+                    shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
                     NDArray gx = g.matMul(head); // [c, H]
                     gx.attach(step);
                     hiddenGrads[part] = gx;

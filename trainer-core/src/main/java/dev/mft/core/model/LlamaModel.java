@@ -272,13 +272,67 @@ public final class LlamaModel {
      * ({@code sampleIds} as in {@link #forward(NDArray, NDArray, int, NDArray)}). [B, T] ids -> [B, T, H]
      */
     public NDArray decoder(NDArray inputIds, NDArray positionIds, int maxPosition, NDArray sampleIds) {
+        return decoderFrom(embed(inputIds), positionIds, maxPosition, sampleIds);
+    }
+
+    /** The decoder layers over already embedded tokens: [B, T, H] -> [B, T, H] (before the final norm). */
+    public NDArray decoderFrom(NDArray embedded, NDArray positionIds, int maxPosition, NDArray sampleIds) {
         NDArray[] cosSin = rotary(positionIds, maxPosition);
         NDArray allowed = sampleIds == null ? null : AttentionMask.packedCausal(sampleIds); // [B, 1, T, T] bool
-        NDArray h = embed(inputIds);
+        NDArray h = embedded;
         for (int layer = 0; layer < blocks.size(); layer++) {
             h = decoderLayer(layer, h, cosSin, allowed, null);
         }
         return h;
+    }
+
+    /**
+     * The embedding of a training step. Where the table trains in fp32 the lookup is cut from the graph (a leaf that
+     * collects the gradient) and {@link #embeddingBackward} adds that gradient into the table's rows by hand: autograd
+     * would build a zero-filled [V, H] gradient, scatter into it, and then add all of it into the table's {@code .grad}
+     * (three passes over the whole table for a few hundred rows). Otherwise the plain differentiable lookup.
+     */
+    public NDArray embedForTraining(NDArray inputIds) {
+        if (!embeddingGradientByHand()) {
+            return embed(inputIds);
+        }
+        NDArray embedded;
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            embedded = embed(inputIds);
+        }
+        embedded.setRequiresGradient(true);
+        return embedded;
+    }
+
+    /**
+     * After the backward reached {@code embedded} (from {@link #embedForTraining}): adds its gradient into the rows of
+     * the embedding table's {@code .grad} it was looked up from (one scatter-add of [B*T, H]); nothing to do when the
+     * lookup stayed in the graph.
+     */
+    public void embeddingBackward(NDArray inputIds, NDArray embedded, NDManager scratch) {
+        if (!embeddingGradientByHand()) {
+            return;
+        }
+        NDArray upstream = Autograd.existingGradient(embedded, scratch);
+        if (upstream == null) {
+            return; // the backward never reached it (no trained token)
+        }
+        long n = inputIds.getShape().size();
+        long hidden = embedded.getShape().get(embedded.getShape().dimension() - 1);
+        NDArray rows = upstream.reshape(n, hidden);
+        NDArray tableGrad = Autograd.existingGradient(embed, scratch);
+        if (tableGrad == null) { // the first backward: autograd creates the table's .grad
+            Autograd.backward(Ops.embedding(inputIds, embed), upstream);
+            return;
+        }
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            NDArray index = inputIds.reshape(n, 1).broadcast(n, hidden); // [N, H], every column the token's row
+            TorchShim.get().scatterAdd(tableGrad, 0, index, rows);
+        }
+    }
+
+    private boolean embeddingGradientByHand() {
+        return compute == TorchDType.FLOAT32 && embed.hasGradient();
     }
 
     /**

@@ -379,11 +379,12 @@ public final class TorchShim {
     }
 
     /**
-     * {@code self[i][index[i][j]] += src[i][j]} along dim 1, in place ({@code aten::scatter_add_}). No autograd: call it
-     * under no-grad. self: [N, V], index: [N, K] int64, src: [N, K].
+     * {@code aten::scatter_add_(self, dim, index, src)} in place: along dim 1, {@code self[i][index[i][j]] += src[i][j]};
+     * along dim 0, {@code self[index[i][j]][j] += src[i][j]} (repeated indices add up). No autograd: call it under
+     * no-grad. index: int64 of src's shape (an expanded view is fine).
      */
-    public void scatterAddRows(NDArray self, NDArray index, NDArray src) {
-        long[] stack = {newHandle(self), 1L, newHandle(index), newHandle(src)};
+    public void scatterAdd(NDArray self, int dim, NDArray index, NDArray src) {
+        long[] stack = {newHandle(self), dim, newHandle(index), newHandle(src)};
         dispatch("aten::scatter_add_", "", stack);
         deleteHandle(stack[0]); // the returned alias of self
     }
