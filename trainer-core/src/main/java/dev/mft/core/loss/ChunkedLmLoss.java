@@ -11,6 +11,7 @@ import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchShim;
 import dev.mft.core.train.TokenBatch;
+import dev.mft.core.tensor.Ops;
 
 /**
  * The lm_head and the weighted cross-entropy of a micro-batch, {@code chunk} tokens at a time, each chunk's forward
@@ -172,7 +173,7 @@ public final class ChunkedLmLoss {
                     w[i - from] = targets[i] != TokenBatch.IGNORE ? tokenWeights[i] : 0f;
                 }
                 NDArray chunkLoss = picked.mul(c.create(w).toDevice(picked.getDevice(), false)).sum().neg();
-                NDArray scaled = scale == 1.0 ? chunkLoss : chunkLoss.mul(scale);
+                NDArray scaled = scale == 1.0 ? chunkLoss : Ops.scale(chunkLoss, scale);
                 Autograd.backward(scaled);
                 NDArray value = scaled.toType(DataType.FLOAT64, false);
                 value.attach(step);

@@ -2,6 +2,7 @@ package dev.mft.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.mft.core.tensor.Ops;
 
 /** Causal attention from composed ops: the tested fallback for SDPA (softmax(q k^T / sqrt(d) + mask) v). */
 final class EagerAttention {
@@ -27,6 +28,6 @@ final class EagerAttention {
 
     private static NDArray scores(NDArray q, NDArray k) {
         double scale = 1.0 / Math.sqrt(q.getShape().get(3));
-        return q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // [B, H, Tq, Tk]
+        return Ops.scale(q.matMul(k.transpose(0, 1, 3, 2)), scale); // [B, H, Tq, Tk]
     }
 }

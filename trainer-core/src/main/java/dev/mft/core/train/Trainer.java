@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import dev.mft.core.tensor.Ops;
 
 /**
  * The training loop, top to bottom: for each optimizer step, forward + weighted loss + backward over its micro-batches
@@ -230,7 +231,7 @@ public final class Trainer {
                     java.util.function.Function<NDArray, NDArray> weightedLoss = logits -> {
                         tokenLosses[0] = CausalLmLoss.tokenLosses(logits, b);
                         NDArray weighted = CausalLmLoss.weightedSum(tokenLosses[0], tokenWeights); // scalar
-                        return scale == 1.0 ? weighted : weighted.mul(scale);
+                        return scale == 1.0 ? weighted : Ops.scale(weighted, scale);
                     };
                     NDArray value64 = null; // this micro-batch's (scaled) loss, fp64, still on the device
                     if (chunkable) { // one chunk of all tokens where their logits fit the budget

@@ -40,7 +40,7 @@ public final class LoraLinear implements LinearLayer {
         // addmm, measured no faster on the CPU: its beta=1 path copies y first.)
         NDArray b = Compute.cast(weights.b(), compute, step);
         if (scaling != 1.0) {
-            b = b.mul(scaling);
+            b = Ops.scale(b, scaling); // not b.mul(scaling): see Ops.scale
             b.attach(step); // the product of a weight lands on the weight's manager: keep it in the step
         }
         return y.add(Ops.linear(down, b, null));
