@@ -8,10 +8,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.Ops;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchShim;
 import dev.mft.core.train.TokenBatch;
-import dev.mft.core.tensor.Ops;
 
 /**
  * The lm_head and the weighted cross-entropy of a micro-batch, {@code chunk} tokens at a time, each chunk's forward

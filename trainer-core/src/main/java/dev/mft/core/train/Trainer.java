@@ -11,17 +11,17 @@ import dev.mft.core.loss.ChunkedLmLoss;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.GradientClipper;
-import dev.mft.core.parallel.ParallelStrategy;
-import dev.mft.core.parallel.SingleDevice;
 import dev.mft.core.optim.LossScaler;
 import dev.mft.core.optim.LrSchedule;
+import dev.mft.core.parallel.ParallelStrategy;
+import dev.mft.core.parallel.SingleDevice;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.Ops;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import dev.mft.core.tensor.Ops;
 
 /**
  * The training loop, top to bottom: for each optimizer step, forward + weighted loss + backward over its micro-batches

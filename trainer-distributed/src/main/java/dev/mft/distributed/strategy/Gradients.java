@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.Ops;
 import java.util.List;
 
 /** Gives every trainable tensor a {@code .grad} tensor, which buckets then re-point at their flat buffers. */
@@ -21,7 +22,7 @@ final class Gradients {
             for (Parameter p : params) {
                 NDArray x = p.array().sum();
                 x.attach(s); // results land on the first operand's manager: keep them off the parameters'
-                x = x.mul(0);
+                x = Ops.scale(x, 0); // not x.mul(0): DJL's scalar memory can be freed before the backward
                 total = total == null ? x : total.add(x);
             }
             if (total != null) {
