@@ -75,9 +75,9 @@ public final class ChunkedLmLoss {
 
     /**
      * The head and loss with their backward written out (fp32): per chunk, the log-softmax of the logits is taken
-     * once (the logits freed at once), then becomes the softmax and the logits' gradient
-     * {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives the hidden
-     * states' gradient, a second adds the head weight's straight into its {@code .grad}
+     * once (the logits freed at once), its exp is the softmax (the log-softmax freed at once), which becomes the
+     * logits' gradient {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives
+     * the hidden states' gradient, a second adds the head weight's straight into its {@code .grad}
      * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
      * log-softmax, their gradients), and no separate accumulation of the head's gradient.
      */
@@ -123,7 +123,9 @@ public final class ChunkedLmLoss {
                     NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
                     value.attach(step);
                     total = total == null ? value : total.add(value);
-                    shim.expInPlace(g); // softmax
+                    try (NDArray logp = g) { // softmax: out of place, as fast as a copy; libtorch's in-place exp_
+                        g = logp.exp(); // takes MKL's vector exp, ~2x slower on this AMD CPU (docs/benchmarks.md)
+                    }
                     g.muli(cw); // c_i * softmax
                     shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
                     NDArray gx = g.matMul(head); // [c, H]

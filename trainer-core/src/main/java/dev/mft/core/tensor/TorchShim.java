@@ -389,13 +389,6 @@ public final class TorchShim {
         deleteHandle(stack[0]); // the returned alias of self
     }
 
-    /** {@code x = exp(x)} in place ({@code aten::exp_}; DJL has no in-place exp). No autograd: call it under no-grad. */
-    public void expInPlace(NDArray x) {
-        long[] stack = {newHandle(x)};
-        dispatch("aten::exp_", "", stack);
-        deleteHandle(stack[0]); // the returned alias of x
-    }
-
     /** {@code aten::silu} (one fused op instead of x * sigmoid(x)). */
     public NDArray silu(NDArray x) {
         long[] stack = {newHandle(x)};
