@@ -19,10 +19,10 @@ import dev.mft.core.train.TokenBatch;
  * gradients) are ever alive instead of the whole [B, T, V]. With a 150k vocabulary and 2k tokens that is the
  * difference between gigabytes and a few hundred megabytes.
  *
- * <p>The decoder runs once with its graph; its normed output is cut from the graph ({@code leaf}), every chunk
- * backpropagates into the leaf's gradient and the head weight's, and at the end the leaf's gradient continues through
- * the final norm and the decoder. Same loss and gradients as the whole-batch path up to summation order (each chunk
- * adds its share of the head weight's gradient).
+ * <p>The decoder runs once with its graph; the head and the loss then run without one, their backward written out
+ * chunk by chunk (the hidden states' gradient collected per chunk, the head weight's added into its {@code .grad}),
+ * and at the end that gradient continues through the final norm and the decoder. Same loss and gradients as the
+ * whole-batch autograd path ({@code loss_chunk_tokens} -1) up to summation order.
  */
 public final class ChunkedLmLoss {
     private ChunkedLmLoss() {}
@@ -68,25 +68,27 @@ public final class ChunkedLmLoss {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
         }
-        return model.computeDType() == TorchDType.FLOAT32
-                ? fusedHead(model, normed, batch, tokenWeights, scale, chunk, step)
-                : autogradHead(model, normed, batch, tokenWeights, scale, chunk, step);
+        return fusedHead(model, normed, batch, tokenWeights, scale, chunk, step);
     }
 
     /**
-     * The head and loss with their backward written out (fp32): per chunk, the log-softmax of the logits is taken
+     * The head and loss with their backward written out: per chunk, the log-softmax of the logits is taken
      * once (the logits freed at once), its exp is the softmax (the log-softmax freed at once), which becomes the
      * logits' gradient {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives
      * the hidden states' gradient, a second adds the head weight's straight into its {@code .grad}
      * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
-     * log-softmax, their gradients), and no separate accumulation of the head's gradient.
+     * log-softmax, their gradients), and no separate accumulation of the head's gradient. In bf16/fp16 the matmuls run
+     * in the compute dtype (the head cast once per micro-batch) and the softmax in fp32, as autograd's path does; the
+     * head's gradient is cast to fp32 and added into the master's {@code .grad}.
      */
     private static Head fusedHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
             double scale, int chunk, NDManager step) {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
         int[] targets = batch.shiftedTargets();
-        NDArray head = model.headWeight(); // [V, H]
+        NDArray head = model.headWeight(); // [V, H] fp32
+        TorchDType compute = model.computeDType();
+        boolean fp32 = compute == TorchDType.FLOAT32;
         boolean trainHead = head.hasGradient();
         NDArray headGrad = trainHead ? Autograd.existingGradient(head, step) : null; // null before the first backward
         NDArray pendingHeadGrad = null; // the head's gradient while its .grad does not exist yet
@@ -96,6 +98,7 @@ public final class ChunkedLmLoss {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDArray flat = normed.stopGradient().reshape(n, hidden); // [N, H], the same memory
             flat.attach(step);
+            NDArray headC = fp32 ? head : shim.cast(head, compute, step); // cast once per micro-batch
             for (int from = 0, part = 0; from < n; from += chunk, part++) {
                 int to = Math.min(n, from + chunk);
                 if (!anyWeight(tokenWeights, from, to)) { // nothing trained here: no logits, a zero gradient
@@ -116,8 +119,14 @@ public final class ChunkedLmLoss {
                     NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
                     NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
                     NDArray g; // [c, V] fp32: log-probabilities, then the logits' gradient in place
-                    try (NDArray logits = model.logits(x)) {
-                        g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is far slower)
+                    try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
+                        if (fp32) {
+                            g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is slower)
+                        } else {
+                            try (NDArray logits32 = shim.cast(logits, TorchDType.FLOAT32)) {
+                                g = logits32.logSoftmax(1);
+                            }
+                        }
                     }
                     // loss: -sum_i c_i * log p(target_i)
                     NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
@@ -128,16 +137,30 @@ public final class ChunkedLmLoss {
                     }
                     g.muli(cw); // c_i * softmax
                     shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
-                    NDArray gx = g.matMul(head); // [c, H]
+                    if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
+                        try (NDArray g32 = g) {
+                            g = shim.cast(g32, compute);
+                        }
+                    }
+                    NDArray gx = g.matMul(headC); // [c, H], the compute dtype
                     gx.attach(step);
                     hiddenGrads[part] = gx;
                     if (trainHead) {
-                        if (headGrad != null) {
+                        if (fp32 && headGrad != null) {
                             shim.addMatMulInto(headGrad, g.transpose(), x);
                         } else {
                             NDArray d = g.transpose().matMul(x); // [V, H]
-                            d.attach(step);
-                            pendingHeadGrad = pendingHeadGrad == null ? d : pendingHeadGrad.addi(d);
+                            if (!fp32) { // the fp32 master's gradient
+                                try (NDArray low = d) {
+                                    d = shim.cast(low, TorchDType.FLOAT32);
+                                }
+                            }
+                            if (headGrad != null) {
+                                headGrad.addi(d);
+                            } else {
+                                d.attach(step);
+                                pendingHeadGrad = pendingHeadGrad == null ? d : pendingHeadGrad.addi(d);
+                            }
                         }
                     }
                 }
@@ -151,44 +174,6 @@ public final class ChunkedLmLoss {
         }
         return new Head(total,
                 NDArrays.concat(new ai.djl.ndarray.NDList(hiddenGrads), 0).reshape(normed.getShape()));
-    }
-
-    /** The head and loss through autograd, chunk by chunk (mixed precision: the casts are differentiable ops). */
-    private static Head autogradHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
-            double scale, int chunk, NDManager step) {
-        long hidden = normed.getShape().get(2);
-        int n = batch.rows() * batch.cols();
-        NDArray leaf = normed.stopGradient().reshape(n, hidden); // cut here; the decoder's backward comes last
-        leaf.attach(step);
-        leaf.setRequiresGradient(true);
-        int[] targets = batch.shiftedTargets();
-        NDArray total = null;
-        for (int from = 0; from < n; from += chunk) {
-            int to = Math.min(n, from + chunk);
-            if (!anyWeight(tokenWeights, from, to)) {
-                continue; // nothing trained here: no logits at all
-            }
-            try (NDManager c = step.newSubManager()) {
-                NDArray picked = targetLogProbs(model, leaf, targets, from, to, c); // gradients reach leaf
-                float[] w = new float[to - from];
-                for (int i = from; i < to; i++) {
-                    w[i - from] = targets[i] != TokenBatch.IGNORE ? tokenWeights[i] : 0f;
-                }
-                NDArray chunkLoss = picked.mul(c.create(w).toDevice(picked.getDevice(), false)).sum().neg();
-                NDArray scaled = scale == 1.0 ? chunkLoss : Ops.scale(chunkLoss, scale);
-                Autograd.backward(scaled);
-                NDArray value = scaled.toType(DataType.FLOAT64, false);
-                value.attach(step);
-                total = total == null ? value : total.add(value);
-            }
-        }
-        NDArray upstream = leaf.getGradient();
-        if (upstream != null) {
-            upstream.attach(step);
-            upstream = upstream.reshape(normed.getShape());
-        }
-        return new Head(total != null ? total : step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()),
-                total != null ? upstream : null);
     }
 
     /**

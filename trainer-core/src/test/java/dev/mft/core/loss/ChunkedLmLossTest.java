@@ -14,6 +14,7 @@ import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.model.TinyModels;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
 import java.util.ArrayList;
@@ -46,6 +47,11 @@ class ChunkedLmLossTest {
      */
     private static List<float[]> lossAndGradients(ModelConfig config, int chunk, int passes, double scale,
             boolean frozenHead) {
+        return lossAndGradients(config, chunk, passes, scale, frozenHead, TorchDType.FLOAT32);
+    }
+
+    private static List<float[]> lossAndGradients(ModelConfig config, int chunk, int passes, double scale,
+            boolean frozenHead, TorchDType compute) {
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
                 ModelWeights w = ModelWeights.random(config, 5, 0.3, root, Device.cpu())) {
             List<Parameter> params = new ArrayList<>(w.trainAll());
@@ -54,7 +60,7 @@ class ChunkedLmLossTest {
                 w.tensors().get("lm_head.weight").setRequiresGradient(false);
             }
             LlamaModel model = new LlamaModel(config, w.tensors(), new RotaryEmbedding(root, config),
-                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+                    LinearFactory.dense(compute), LlamaModel.Attention.SDPA, compute);
             Autograd.enableForThisThread();
             TokenBatch b = batch();
             float[] weights = new float[b.rows() * b.cols()];
@@ -88,8 +94,14 @@ class ChunkedLmLossTest {
     }
 
     private static void assertSame(List<float[]> whole, List<float[]> chunked, String what) {
+        assertClose(whole, chunked, 1e-6, 1e-5, what);
+    }
+
+    /** Losses within {@code lossTol} (relative), every gradient within {@code gradTol} of its tensor's largest. */
+    private static void assertClose(List<float[]> whole, List<float[]> chunked, double lossTol, double gradTol,
+            String what) {
         assertEquals(whole.size(), chunked.size(), what);
-        assertEquals(whole.get(0)[0], chunked.get(0)[0], 1e-6 * Math.abs(whole.get(0)[0]), "loss, " + what);
+        assertEquals(whole.get(0)[0], chunked.get(0)[0], lossTol * Math.abs(whole.get(0)[0]), "loss, " + what);
         for (int i = 1; i < whole.size(); i++) {
             float[] a = whole.get(i);
             float[] c = chunked.get(i);
@@ -98,7 +110,7 @@ class ChunkedLmLossTest {
                 scale = Math.max(scale, Math.abs(x));
             }
             for (int j = 0; j < a.length; j++) {
-                assertEquals(a[j], c[j], 1e-5 * scale, "gradient " + i + "[" + j + "], " + what);
+                assertEquals(a[j], c[j], gradTol * scale, "gradient " + i + "[" + j + "], " + what);
             }
         }
         assertTrue(whole.get(0)[0] > 0);
@@ -121,6 +133,16 @@ class ChunkedLmLossTest {
                 "untied, two passes, loss scale 4");
         assertSame(lossAndGradients(UNTIED, 0, 2, 1.0, true), lossAndGradients(UNTIED, 7, 2, 1.0, true),
                 "frozen head, two passes");
+    }
+
+    @Test
+    void bf16ChunksMatchTheWholeBatchInBf16() {
+        // the same computation in bf16 (matmuls in bf16, softmax in fp32) summed in another order: bf16's 8 bits
+        for (ModelConfig config : new ModelConfig[] {CONFIG, UNTIED}) {
+            assertClose(lossAndGradients(config, 0, 2, 1.0, false, TorchDType.BFLOAT16),
+                    lossAndGradients(config, 5, 2, 1.0, false, TorchDType.BFLOAT16), 1e-2, 3e-2,
+                    "bf16, tied " + config.tieWordEmbeddings());
+        }
     }
 
     @Test
