@@ -56,7 +56,7 @@ public final class ConfigKeys {
                     "Run the lm_head and the loss this many tokens at a time, each chunk's logits freed after its "
                             + "backward: the [tokens, vocab] logits are the memory peak of large-vocabulary models. "
                             + "0 = auto (chunks of at most 32 MiB of logits on the CPU, 1 GiB on a GPU, when a "
-                            + "micro-batch's are larger, else one chunk); in fp32 the head's backward is written out "
+                            + "micro-batch's are larger, else one chunk); the head's backward is written out "
                             + "(the softmax gradient made in place, the head weight's gradient added by one matmul). "
                             + "-1 = the whole micro-batch at once through plain autograd. Same loss and gradients up "
                             + "to summation order; applies on one device, with one task, without "

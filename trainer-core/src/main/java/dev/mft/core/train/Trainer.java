@@ -199,7 +199,7 @@ public final class Trainer {
         double loss = 0;
         NDArray lossOnDevice = null; // sum of the micro-batches' losses (fp64 scalar), when not checkpointing
         // the lm_head and loss a chunk of tokens at a time (only the chunk's logits alive): one device, one task
-        // (ChunkedLmLoss, with its hand-written backward in fp32); loss_chunk_tokens -1 keeps the plain autograd path
+        // (ChunkedLmLoss, with its hand-written backward); loss_chunk_tokens -1 keeps the plain autograd path
         boolean chunkable = parallel instanceof SingleDevice && tasks.taskNames().size() == 1
                 && !settings.gradientCheckpointing() && settings.lossChunkTokens() != TrainerSettings.NO_CHUNKS;
         try (NDManager scope = root.newSubManager(device)) {
