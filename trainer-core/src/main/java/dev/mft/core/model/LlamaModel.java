@@ -387,8 +387,10 @@ public final class LlamaModel {
      */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray x32 = compute == TorchDType.FLOAT32 ? x : TorchShim.get().cast(x, TorchDType.FLOAT32);
-        NDArray rms = x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt(); // [B, T, 1]
-        NDArray normed = x32.div(rms);
+        // HF's formula, x * rsqrt(variance + eps): the same rounding as the reference, and a multiply's backward
+        // instead of a division's (the eps add's backward never reads the number, see Ops.scale)
+        NDArray inverseRms = TorchShim.get().rsqrt(x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()));
+        NDArray normed = x32.mul(inverseRms); // [B, T, H] * [B, T, 1]
         if (compute != TorchDType.FLOAT32) {
             normed = TorchShim.get().cast(normed, compute);
         }

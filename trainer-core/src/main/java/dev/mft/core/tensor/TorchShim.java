@@ -389,6 +389,13 @@ public final class TorchShim {
         deleteHandle(stack[0]); // the returned alias of self
     }
 
+    /** {@code aten::rsqrt}, with autograd: 1 / sqrt(x) in one op (DJL has none). */
+    public NDArray rsqrt(NDArray x) {
+        long[] stack = {newHandle(x)};
+        dispatch("aten::rsqrt", "", stack);
+        return wrap(x, stack[0]);
+    }
+
     /** {@code aten::silu} (one fused op instead of x * sigmoid(x)). */
     public NDArray silu(NDArray x) {
         long[] stack = {newHandle(x)};
