@@ -14,7 +14,8 @@ import dev.mft.core.tensor.TorchShim;
 import dev.mft.core.train.TokenBatch;
 
 /**
- * The lm_head and the weighted cross-entropy of a micro-batch, {@code chunk} tokens at a time, each chunk's forward
+ * The lm_head and the weighted cross-entropy of a micro-batch, {@code chunk} trained tokens at a time (positions
+ * whose target is untrained, such as prompts, padding and each row's last, get no logits at all), each chunk's forward
  * and backward done before the next starts, so only one chunk's [chunk, V] logits (and their log-softmax and
  * gradients) are ever alive instead of the whole [B, T, V]. With a 150k vocabulary and 2k tokens that is the
  * difference between gigabytes and a few hundred megabytes.
@@ -86,94 +87,149 @@ public final class ChunkedLmLoss {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
         int[] targets = batch.shiftedTargets();
-        NDArray head = model.headWeight(); // [V, H] fp32
-        TorchDType compute = model.computeDType();
-        boolean fp32 = compute == TorchDType.FLOAT32;
-        boolean trainHead = head.hasGradient();
-        NDArray headGrad = trainHead ? Autograd.existingGradient(head, step) : null; // null before the first backward
-        NDArray pendingHeadGrad = null; // the head's gradient while its .grad does not exist yet
-        NDArray total = null;
-        NDArray[] hiddenGrads = new NDArray[(n + chunk - 1) / chunk];
-        TorchShim shim = TorchShim.get();
+        int[] rows = trainedPositions(targets, tokenWeights);
+        if (rows.length == 0) { // no trained token: no logits, no backward
+            return new Head(step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()), null);
+        }
+        HeadChunks head = new HeadChunks(model, step);
+        NDArray upstream; // [N, H]: the gradient of the normed hidden states
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDArray flat = normed.stopGradient().reshape(n, hidden); // [N, H], the same memory
             flat.attach(step);
-            NDArray headC = fp32 ? head : shim.cast(head, compute, step); // cast once per micro-batch
-            for (int from = 0, part = 0; from < n; from += chunk, part++) {
-                int to = Math.min(n, from + chunk);
-                if (!anyWeight(tokenWeights, from, to)) { // nothing trained here: no logits, a zero gradient
-                    hiddenGrads[part] = step.zeros(new Shape(to - from, hidden), normed.getDataType(),
-                            normed.getDevice());
-                    continue;
-                }
+            // only the trained positions get logits (never the last of a row, nor prompts or padding): their hidden
+            // states gathered, their gradients scattered back
+            upstream = TorchShim.get().zerosLike(flat); // flat's dtype, bf16 included
+            upstream.attach(step);
+            for (int from = 0; from < rows.length; from += chunk) {
+                int to = Math.min(rows.length, from + chunk);
                 try (NDManager c = step.newSubManager()) {
-                    NDArray x = flat.get(new NDIndex().addSliceDim(from, to)); // [c, H], a view
-                    x.attach(c);
-                    float[] weighted = new float[to - from]; // scale * w_i, 0 where untrained
-                    long[] index = new long[to - from];
+                    long[] picked = new long[to - from];
                     for (int i = from; i < to; i++) {
-                        boolean trained = targets[i] != TokenBatch.IGNORE;
-                        weighted[i - from] = trained ? (float) (scale * tokenWeights[i]) : 0f;
-                        index[i - from] = trained ? targets[i] : 0;
+                        picked[i - from] = rows[i];
                     }
-                    NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
-                    NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
-                    NDArray g; // [c, V] fp32: log-probabilities, then the logits' gradient in place
-                    try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
-                        if (fp32) {
-                            g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is slower)
-                        } else {
-                            try (NDArray logits32 = shim.cast(logits, TorchDType.FLOAT32)) {
-                                g = logits32.logSoftmax(1);
-                            }
-                        }
-                    }
-                    // loss: -sum_i c_i * log p(target_i)
-                    NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
-                    value.attach(step);
-                    total = total == null ? value : total.add(value);
-                    try (NDArray logp = g) { // softmax: out of place, as fast as a copy; libtorch's in-place exp_
-                        g = logp.exp(); // takes MKL's vector exp, ~2x slower on this AMD CPU (docs/benchmarks.md)
-                    }
-                    g.muli(cw); // c_i * softmax
-                    shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
-                    if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
-                        try (NDArray g32 = g) {
-                            g = shim.cast(g32, compute);
-                        }
-                    }
-                    NDArray gx = g.matMul(headC); // [c, H], the compute dtype
-                    gx.attach(step);
-                    hiddenGrads[part] = gx;
-                    if (trainHead) {
-                        if (fp32 && headGrad != null) {
-                            shim.addMatMulInto(headGrad, g.transpose(), x);
-                        } else {
-                            NDArray d = g.transpose().matMul(x); // [V, H]
-                            if (!fp32) { // the fp32 master's gradient
-                                try (NDArray low = d) {
-                                    d = shim.cast(low, TorchDType.FLOAT32);
-                                }
-                            }
-                            if (headGrad != null) {
-                                headGrad.addi(d);
-                            } else {
-                                d.attach(step);
-                                pendingHeadGrad = pendingHeadGrad == null ? d : pendingHeadGrad.addi(d);
-                            }
-                        }
-                    }
+                    NDArray rowIndex = c.create(picked).toDevice(flat.getDevice(), false); // [c]
+                    NDArray x = Ops.embedding(rowIndex, flat); // [c, H], copied rows
+                    NDArray gx = head.forwardBackward(x, rows, from, to, targets, tokenWeights, scale, c);
+                    TorchShim.get().scatterAdd(upstream, 0,
+                            rowIndex.reshape(to - from, 1).broadcast(to - from, hidden), gx);
                 }
             }
         }
-        if (total == null) { // no trained token: no backward
-            return new Head(step.zeros(new Shape(), DataType.FLOAT64, normed.getDevice()), null);
+        return new Head(head.finish(), upstream.reshape(normed.getShape()));
+    }
+
+    /** Positions whose target trains (a target and a weight other than 0), in order. */
+    private static int[] trainedPositions(int[] targets, float[] tokenWeights) {
+        int count = 0;
+        for (int i = 0; i < targets.length; i++) {
+            count += targets[i] != TokenBatch.IGNORE && tokenWeights[i] != 0f ? 1 : 0;
         }
-        if (pendingHeadGrad != null) {
-            Autograd.backward(head, pendingHeadGrad); // a leaf: this creates its .grad
+        int[] rows = new int[count];
+        for (int i = 0, k = 0; i < targets.length; i++) {
+            if (targets[i] != TokenBatch.IGNORE && tokenWeights[i] != 0f) {
+                rows[k++] = i;
+            }
         }
-        return new Head(total,
-                NDArrays.concat(new ai.djl.ndarray.NDList(hiddenGrads), 0).reshape(normed.getShape()));
+        return rows;
+    }
+
+    /**
+     * The head's forward and written-out backward for chunks of positions of one micro-batch: the loss summed over
+     * the chunks, the head weight's gradient added into its {@code .grad} (or kept until the first backward has made
+     * one).
+     */
+    private static final class HeadChunks {
+        private final NDManager step;
+        private final NDArray head; // [V, H] fp32 master
+        private final NDArray headC; // the same in the compute dtype
+        private final TorchDType compute;
+        private final boolean fp32;
+        private final boolean trainHead;
+        private final NDArray headGrad; // its .grad, or null before the first backward
+        private NDArray pendingHeadGrad; // the head's gradient while its .grad does not exist yet
+        private NDArray total; // fp64 loss sum, on the device
+
+        HeadChunks(LlamaModel model, NDManager step) {
+            this.step = step;
+            this.head = model.headWeight();
+            this.compute = model.computeDType();
+            this.fp32 = compute == TorchDType.FLOAT32;
+            this.trainHead = head.hasGradient();
+            this.headGrad = trainHead ? Autograd.existingGradient(head, step) : null;
+            try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+                this.headC = fp32 ? head : TorchShim.get().cast(head, compute, step); // cast once per micro-batch
+            }
+        }
+
+        /**
+         * One chunk: x [c, H] holds the hidden states of positions {@code rows[from..to)}. Returns their gradient
+         * [c, H] on {@code c}.
+         */
+        NDArray forwardBackward(NDArray x, int[] rows, int from, int to, int[] targets, float[] tokenWeights,
+                double scale, NDManager c) {
+            TorchShim shim = TorchShim.get();
+            float[] weighted = new float[to - from]; // c_i = scale * w_i
+            long[] index = new long[to - from];
+            for (int i = from; i < to; i++) {
+                int position = rows[i];
+                weighted[i - from] = (float) (scale * tokenWeights[position]);
+                index[i - from] = targets[position];
+            }
+            NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
+            NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
+            NDArray g; // [c, V] fp32: log-probabilities, then the logits' gradient
+            try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
+                if (fp32) {
+                    g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is slower)
+                } else {
+                    try (NDArray logits32 = shim.cast(logits, TorchDType.FLOAT32)) {
+                        g = logits32.logSoftmax(1);
+                    }
+                }
+            }
+            // loss: -sum_i c_i * log p(target_i)
+            NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
+            value.attach(step);
+            total = total == null ? value : total.add(value);
+            try (NDArray logp = g) { // softmax: out of place, as fast as a copy; libtorch's in-place exp_
+                g = logp.exp(); // takes MKL's vector exp, ~2x slower on this AMD CPU (docs/benchmarks.md)
+            }
+            g.muli(cw); // c_i * softmax
+            shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
+            if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
+                try (NDArray g32 = g) {
+                    g = shim.cast(g32, compute);
+                }
+            }
+            NDArray gx = g.matMul(headC); // [c, H], the compute dtype
+            if (trainHead) {
+                if (fp32 && headGrad != null) {
+                    shim.addMatMulInto(headGrad, g.transpose(), x);
+                } else {
+                    NDArray d = g.transpose().matMul(x); // [V, H]
+                    if (!fp32) { // the fp32 master's gradient
+                        try (NDArray low = d) {
+                            d = shim.cast(low, TorchDType.FLOAT32);
+                        }
+                    }
+                    if (headGrad != null) {
+                        headGrad.addi(d);
+                    } else {
+                        d.attach(step);
+                        pendingHeadGrad = pendingHeadGrad == null ? d : pendingHeadGrad.addi(d);
+                    }
+                }
+            }
+            return gx;
+        }
+
+        /** The loss sum; a head gradient kept back is handed to autograd now (a leaf: this creates its .grad). */
+        NDArray finish() {
+            if (pendingHeadGrad != null) {
+                Autograd.backward(head, pendingHeadGrad);
+            }
+            return total;
+        }
     }
 
     /**
@@ -227,15 +283,6 @@ public final class ChunkedLmLoss {
     private static boolean anyTarget(int[] targets, int from, int to) {
         for (int i = from; i < to; i++) {
             if (targets[i] != TokenBatch.IGNORE) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean anyWeight(float[] w, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (w[i] != 0f) {
                 return true;
             }
         }

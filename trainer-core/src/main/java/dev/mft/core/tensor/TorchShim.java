@@ -389,6 +389,16 @@ public final class TorchShim {
         deleteHandle(stack[0]); // the returned alias of self
     }
 
+    /**
+     * {@code aten::zeros_like}: zeros of x's shape, dtype and device. DJL's {@code zerosLike} passes x's dtype through
+     * its own DataType, which aborts the JVM for bf16.
+     */
+    public NDArray zerosLike(NDArray x) {
+        long[] stack = {newHandle(x), 0L, 0L, 0L, 0L, 0L}; // dtype, layout, device, pin_memory, memory_format: None
+        dispatch("aten::zeros_like", "", stack);
+        return wrap(x, stack[0]);
+    }
+
     /** {@code aten::rsqrt}, with autograd: 1 / sqrt(x) in one op (DJL has none). */
     public NDArray rsqrt(NDArray x) {
         long[] stack = {newHandle(x)};
