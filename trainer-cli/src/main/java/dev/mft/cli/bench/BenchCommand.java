@@ -130,6 +130,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights and the token ids (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--prompt_tokens", defaultValue = "0", paramLabel = "<n>",
+            description = "Leave the first n labels of every row untrained, as a chat sample's prompt (default 0:"
+                    + " every next-token prediction trains). step_flops still counts every position's logits.")
+    int promptTokens;
+
     /** Preset names for picocli's help. */
     static final class PresetNames extends ArrayList<String> {
         PresetNames() {
@@ -198,7 +203,7 @@ public final class BenchCommand implements Callable<Integer> {
                             new LrSchedule(LrSchedule.Type.CONSTANT, 1e-4, 0, 0, totalSteps),
                             new TrainerSettings(1, totalSteps, 1, 1.0, 1, TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS,
                                     gradientCheckpointing, lossChunkTokens), sink, root, dev);
-                    var tokens = RepeatedBatch.randomTokens(batch, seq, config.vocabSize(), seed);
+                    var tokens = RepeatedBatch.randomTokens(batch, seq, config.vocabSize(), seed, promptTokens);
                     trainer.train(new RepeatedBatch(tokens, totalSteps));
                     StepTimes times = StepTimes.fromCumulative(
                             logged.stream().map(StepMetrics::elapsedSeconds).toList(), warmup);
@@ -267,6 +272,8 @@ public final class BenchCommand implements Callable<Integer> {
                 : vocab != null && vocab < 1 ? "--vocab must be >= 1, got " + vocab
                 : loraRank < 1 ? "--lora_rank must be >= 1, got " + loraRank
                 : lossChunkTokens < -1 ? "--loss_chunk_tokens must be -1, 0 or a token count, got " + lossChunkTokens
+                : promptTokens < 0 || promptTokens > seq - 2 ? "--prompt_tokens must be between 0 and --seq_length - 2"
+                        + " (something must train), got " + promptTokens
                 : !device.equals("cpu") && !device.equals("gpu") ? "--device must be cpu or gpu, got '" + device + "'"
                 : null;
         if (problem != null) {
@@ -333,6 +340,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("compute", compute == TorchDType.BFLOAT16 ? "bf16" : "fp32");
         o.put("gradient_checkpointing", gradientCheckpointing);
         o.put("loss_chunk_tokens", lossChunkTokens);
+        o.put("prompt_tokens", promptTokens);
         o.put("attention", attention.name().toLowerCase(Locale.ROOT));
         o.put("batch", batch);
         o.put("seq_length", seq);

@@ -18,12 +18,26 @@ final class RepeatedBatch implements TrainingData {
 
     /** Uniform random ids in [0, vocab) from a seed; labels = ids, so every next-token prediction is trained. */
     static TokenBatch randomTokens(int rows, int cols, int vocab, long seed) {
+        return randomTokens(rows, cols, vocab, seed, 0);
+    }
+
+    /**
+     * The same with the first {@code promptTokens} labels of every row untrained, as a chat sample's prompt is: only
+     * the predictions of the rest of the row train.
+     */
+    static TokenBatch randomTokens(int rows, int cols, int vocab, long seed, int promptTokens) {
         SplittableRandom rng = new SplittableRandom(seed);
         int[] ids = new int[rows * cols];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rng.nextInt(vocab);
         }
-        return TokenBatch.unpadded(rows, cols, ids, ids.clone());
+        int[] labels = ids.clone();
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < Math.min(promptTokens, cols); t++) {
+                labels[r * cols + t] = TokenBatch.IGNORE;
+            }
+        }
+        return TokenBatch.unpadded(rows, cols, ids, labels);
     }
 
     @Override
