@@ -54,7 +54,8 @@ public final class ConfigKeys {
                     "Recompute activations during backward to save memory."),
             ConfigKey.of(MODEL, "loss_chunk_tokens", INT, "0",
                     "Run the lm_head and the loss this many trained tokens at a time (untrained positions get no "
-                            + "logits), each chunk's logits freed after its backward: the [tokens, vocab] logits are the memory peak of large-vocabulary models. "
+                            + "logits), each chunk's logits freed after its backward: the [tokens, vocab] logits are "
+                            + "the memory peak of large-vocabulary models. "
                             + "0 = auto (chunks of at most 32 MiB of logits on the CPU, 1 GiB on a GPU, when a "
                             + "micro-batch's are larger, else one chunk); the head's backward is written out "
                             + "(the softmax gradient made in place, the head weight's gradient added by one matmul). "
