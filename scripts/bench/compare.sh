@@ -3,7 +3,7 @@
 # the same steps on the same shape, alternating in one run.
 #
 #   scripts/bench/compare.sh [--pairs 5] [--model bench-19m|qwen2-0.5b|config.json] [--peft none|lora|qlora]
-#                            [--seq_length 128] [--batch 4] [--steps 20] [--warmup 3] [--threads 2] [--bf16]
+#                            [--seq_length 128] [--prompt_tokens 0] [--batch 4] [--steps 20] [--warmup 3] [--threads 2] [--bf16]
 #                            [--gradient_checkpointing] [--device cpu|gpu] [--impl auto|reference|hf]
 #                            [--wait-idle 60] [--busy-ok] [--same-malloc]
 #
@@ -38,7 +38,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 pairs=5 wait_idle=60 busy_ok=false same_malloc=false
-model=bench-19m peft=none seq_length=128 batch=4 steps=20 warmup=3 threads=2 bf16=false gc=false device=cpu impl=auto
+model=bench-19m peft=none seq_length=128 prompt_tokens=0 batch=4 steps=20 warmup=3 threads=2 bf16=false gc=false device=cpu impl=auto
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -46,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --model) model="$2"; shift 2 ;;
     --peft) peft="$2"; shift 2 ;;
     --seq_length) seq_length="$2"; shift 2 ;;
+    --prompt_tokens) prompt_tokens="$2"; shift 2 ;;
     --batch) batch="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
@@ -72,6 +73,7 @@ done
 # the options both sides get, identically
 shared=(--model "$model" --seq_length "$seq_length" --batch "$batch" --steps "$steps" --warmup "$warmup"
   --threads "$threads" --device "$device")
+if [[ "$prompt_tokens" != 0 ]]; then shared+=(--prompt_tokens "$prompt_tokens"); fi
 if [[ "$peft" != none ]]; then shared+=(--peft "$peft"); fi
 if [[ "$bf16" == true ]]; then shared+=(--bf16); fi
 if [[ "$gc" == true ]]; then shared+=(--gradient_checkpointing); fi

@@ -5,6 +5,7 @@
         [--peft none|lora|qlora] [--lora_rank 16] [--lora_alpha 32] [--seq_length 128] [--batch 4]
         [--steps 20] [--warmup 3] [--threads 2] [--bf16] [--gradient_checkpointing] [--device cpu|gpu]
         [--impl auto|reference|hf] [--attention auto|eager|sdpa] [--base_dtype fp32|bf16] [--matmul_rate]
+        [--prompt_tokens 0]
 
 What one step is (the contract `mft bench` implements too):
   forward on one fixed batch of seeded random token ids [batch, seq_length] (labels = ids: every next token is a
@@ -12,7 +13,8 @@ What one step is (the contract `mft bench` implements too):
   clip_grad_norm_(1.0), torch.optim.AdamW(lr 1e-4, betas 0.9/0.999, eps 1e-8, weight_decay 0.01 on every
   trainable tensor), zero_grad(set_to_none=True). Warmup steps are not timed; each timed step is wall time
   (time.perf_counter, after torch.cuda.synchronize() on a GPU) from the forward to the end of zero_grad.
-  tokens_per_s = batch * seq_length / median step time.
+  tokens_per_s = batch * seq_length / median step time. --prompt_tokens n: the first n labels of every row are -100
+  (untrained, as chat prompts are), the mean is over the remaining targets.
 
 Model: random weights (N(0, 0.02) matrices and embeddings, zero biases, unit norms; seed 0) of a preset shape or of
 the config.json given (a folder: its config.json; its weights are NOT loaded, they do not change the timing).
@@ -125,6 +127,7 @@ def parse_args(argv):
                    help="LoRA/QLoRA: dtype of the frozen base weights that are not quantized")
     p.add_argument("--matmul_rate", action="store_true", help="also time a 2048x2048 fp32 matmul")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--prompt_tokens", type=int, default=0, help="first n labels of every row untrained (-100)")
     args = p.parse_args(argv)
     for name in ("seq_length", "batch", "steps", "threads", "lora_rank"):
         if getattr(args, name) < 1:
@@ -133,6 +136,8 @@ def parse_args(argv):
         p.error("--seq_length must be >= 2 (the loss needs a next token)")
     if args.warmup < 0:
         p.error("--warmup must be >= 0")
+    if not 0 <= args.prompt_tokens <= args.seq_length - 2:
+        p.error("--prompt_tokens must be between 0 and --seq_length - 2 (something must train)")
     if args.base_dtype == "bf16" and args.peft == "none":
         p.error("--base_dtype bf16 needs --peft lora|qlora (full fine-tuning keeps fp32 master weights)")
     return args
@@ -243,8 +248,8 @@ def build_reference(cfg, args, torch, device):
     from torch.utils.checkpoint import checkpoint
     cos_sin = {}
 
-    def forward_loss(ids):
-        """ids [B, T] -> mean token CE over the shifted labels (labels = ids)."""
+    def forward_loss(ids, labels):
+        """ids [B, T] -> mean token CE over the shifted labels (labels: ids, -100 where untrained)."""
         t = ids.shape[1]
         if t not in cos_sin:  # RoPE tables computed in fp32 (as HF)
             inv = ref.rope_inv_freq(model.cfg, torch.float32).to(device)
@@ -257,7 +262,7 @@ def build_reference(cfg, args, torch, device):
             else:
                 x = layer(x, cos, sin)
         logits = model.lm_head(model.model.norm(x))  # [B, T, V]
-        loss_sum, tokens = ref.causal_lm_loss(logits.float(), ids)
+        loss_sum, tokens = ref.causal_lm_loss(logits.float(), labels)
         return loss_sum / tokens
 
     info = {"impl": "pytorch-eager", "attention": attention}
@@ -343,9 +348,9 @@ def build_hf(cfg, args, torch, device):
         versions["bitsandbytes"] = bnb.__version__
     model.train()
 
-    def forward_loss(ids):
-        # HF's own loss: mean token CE over the shifted labels, from logits upcast to fp32
-        return model(input_ids=ids, labels=ids, use_cache=False).loss
+    def forward_loss(ids, labels):
+        # HF's own loss: mean token CE over the shifted labels (-100 ignored), from logits upcast to fp32
+        return model(input_ids=ids, labels=labels, use_cache=False).loss
 
     info = {"impl": "hf-transformers+peft", "attention": attention, **versions}
     return model, forward_loss, info
@@ -435,7 +440,9 @@ def main(argv=None):
     optimizer, optimizer_kind = make_optimizer(torch, trainable, device)
 
     g = torch.Generator().manual_seed(args.seed)
-    ids = torch.randint(0, cfg["vocab_size"], (args.batch, args.seq_length), generator=g).to(device)  # labels = ids
+    ids = torch.randint(0, cfg["vocab_size"], (args.batch, args.seq_length), generator=g).to(device)
+    labels = ids.clone()
+    labels[:, : args.prompt_tokens] = -100  # untrained prompt positions, if any
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
@@ -448,7 +455,7 @@ def main(argv=None):
         sync()
         start = time.perf_counter()
         with autocast():
-            loss = forward_loss(ids)
+            loss = forward_loss(ids, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
@@ -483,6 +490,7 @@ def main(argv=None):
         "gradient_checkpointing": args.gradient_checkpointing,
         "batch": args.batch,
         "seq_length": args.seq_length,
+        "prompt_tokens": args.prompt_tokens,
         "steps": args.steps,
         "warmup": args.warmup,
         "step_time_ms": round(median * 1000, 3),
