@@ -38,9 +38,6 @@ public final class ChunkedLmLoss {
      */
     public static NDArray forwardBackward(LlamaModel model, NDArray ids, NDArray positions, NDArray sampleIds,
             TokenBatch batch, float[] tokenWeights, double scale, int chunk, NDManager step) {
-        if (chunk <= 0) {
-            throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
-        }
         NDArray embedded = model.embedForTraining(ids);
         NDArray normed = model.finalNorm(model.decoderFrom(embedded, positions, batch.maxPosition(), sampleIds));
         Head head = headForwardBackward(model, normed, batch, tokenWeights, scale, chunk, step); // [B, T, H] upstream
@@ -60,30 +57,24 @@ public final class ChunkedLmLoss {
     public record Head(NDArray loss, NDArray upstream) {}
 
     /**
-     * Forward and backward of the lm_head and the loss over the final normed hidden states {@code normed} ([B, T, H],
-     * with the decoder's graph), {@code chunk} tokens at a time; the head weight's gradient is accumulated, the
-     * decoder's backward is left to the caller ({@code Autograd.backward(normed, upstream)}).
+     * Forward and backward of the lm_head and the loss, {@code chunk} trained tokens at a time, with the backward
+     * written out: per chunk, the log-softmax of the logits is taken once (the logits freed at once), its exp is the
+     * softmax (the log-softmax freed at once), which becomes the logits' gradient
+     * {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives the hidden
+     * states' gradient, a second adds the head weight's straight into its {@code .grad}
+     * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
+     * log-softmax, their gradients), and no separate accumulation of the head's gradient. In bf16/fp16 the matmuls run
+     * in the compute dtype (the head cast once per micro-batch) and the softmax in fp32, as autograd's path does; the
+     * head's gradient is cast to fp32 and added into the master's {@code .grad}. The decoder's backward is left to
+     * the caller ({@code Autograd.backward(normed, upstream)}).
+     *
+     * @param normed the final normed hidden states [B, T, H], with the decoder's graph
      */
     public static Head headForwardBackward(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
             double scale, int chunk, NDManager step) {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0 tokens, got " + chunk);
         }
-        return fusedHead(model, normed, batch, tokenWeights, scale, chunk, step);
-    }
-
-    /**
-     * The head and loss with their backward written out: per chunk, the log-softmax of the logits is taken
-     * once (the logits freed at once), its exp is the softmax (the log-softmax freed at once), which becomes the
-     * logits' gradient {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives
-     * the hidden states' gradient, a second adds the head weight's straight into its {@code .grad}
-     * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
-     * log-softmax, their gradients), and no separate accumulation of the head's gradient. In bf16/fp16 the matmuls run
-     * in the compute dtype (the head cast once per micro-batch) and the softmax in fp32, as autograd's path does; the
-     * head's gradient is cast to fp32 and added into the master's {@code .grad}.
-     */
-    private static Head fusedHead(LlamaModel model, NDArray normed, TokenBatch batch, float[] tokenWeights,
-            double scale, int chunk, NDManager step) {
         long hidden = normed.getShape().get(2);
         int n = batch.rows() * batch.cols();
         int[] targets = batch.shiftedTargets();
