@@ -3,7 +3,6 @@ package dev.mft.core.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mft.core.model.LlamaModel;
@@ -109,19 +108,11 @@ public final class ChunkedLmLoss {
         return new Head(head.finish(), upstream.reshape(normed.getShape()));
     }
 
-    /** Positions whose target trains (a target and a weight other than 0), in order. */
+    /** Positions with a target (and, when {@code tokenWeights} is given, a weight other than 0), in order. */
     private static int[] trainedPositions(int[] targets, float[] tokenWeights) {
-        int count = 0;
-        for (int i = 0; i < targets.length; i++) {
-            count += targets[i] != TokenBatch.IGNORE && tokenWeights[i] != 0f ? 1 : 0;
-        }
-        int[] rows = new int[count];
-        for (int i = 0, k = 0; i < targets.length; i++) {
-            if (targets[i] != TokenBatch.IGNORE && tokenWeights[i] != 0f) {
-                rows[k++] = i;
-            }
-        }
-        return rows;
+        return java.util.stream.IntStream.range(0, targets.length)
+                .filter(i -> targets[i] != TokenBatch.IGNORE && (tokenWeights == null || tokenWeights[i] != 0f))
+                .toArray();
     }
 
     /**
@@ -224,8 +215,8 @@ public final class ChunkedLmLoss {
     }
 
     /**
-     * Every position's CE (0 where untrained), row-major [B*T], computed {@code chunk} tokens at a time without a
-     * graph (evaluation): only one chunk's logits exist at once. The same values as
+     * Every position's CE (0 where untrained), row-major [B*T], computed {@code chunk} positions with a target at a
+     * time without a graph (evaluation): only one chunk's logits exist at once, and untrained positions get none. The same values as
      * {@link CausalLmLoss#tokenLosses} of the whole batch's logits.
      */
     public static float[] tokenLosses(LlamaModel model, NDArray ids, NDArray positions, NDArray sampleIds,
@@ -237,46 +228,25 @@ public final class ChunkedLmLoss {
         NDArray normed = model.finalNorm(model.decoder(ids, positions, batch.maxPosition(), sampleIds));
         NDArray flat = normed.reshape(n, normed.getShape().get(2)); // [N, H]
         int[] targets = batch.shiftedTargets();
+        int[] rows = trainedPositions(targets, null); // only positions with a target get logits
         float[] out = new float[n];
-        for (int from = 0; from < n; from += chunk) {
-            int to = Math.min(n, from + chunk);
-            if (!anyTarget(targets, from, to)) {
-                continue;
-            }
+        for (int from = 0; from < rows.length; from += chunk) {
+            int to = Math.min(rows.length, from + chunk);
             try (NDManager c = step.newSubManager()) {
-                float[] picked = targetLogProbs(model, flat, targets, from, to, c).toFloatArray();
+                long[] picked = new long[to - from];
+                long[] index = new long[to - from];
                 for (int i = from; i < to; i++) {
-                    out[i] = targets[i] != TokenBatch.IGNORE ? -picked[i - from] : 0f;
+                    picked[i - from] = rows[i];
+                    index[i - from] = targets[rows[i]];
+                }
+                NDArray x = Ops.embedding(c.create(picked).toDevice(flat.getDevice(), false), flat); // [c, H]
+                NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(flat.getDevice(), false);
+                float[] logp = model.logits(x).logSoftmax(-1).gather(idx, -1).toFloatArray(); // [c] fp32
+                for (int i = from; i < to; i++) {
+                    out[rows[i]] = -logp[i - from];
                 }
             }
         }
         return out;
-    }
-
-    /**
-     * log p(target) of tokens [from, to) of {@code hidden} ([N, H], normed): their logits and log-softmax exist only
-     * on {@code chunk}; untrained positions read the log-probability of id 0 (their callers weight it by 0).
-     * @return [to - from] fp32, a view's result: gradients flow back into {@code hidden}
-     */
-    private static NDArray targetLogProbs(LlamaModel model, NDArray hidden, int[] targets, int from, int to,
-            NDManager chunk) {
-        NDArray x = hidden.get(new NDIndex().addSliceDim(from, to)); // [c, H], a view
-        x.attach(chunk);
-        NDArray logp = model.logits(x).logSoftmax(-1); // [c, V] fp32
-        long[] index = new long[to - from];
-        for (int i = from; i < to; i++) {
-            index[i - from] = targets[i] != TokenBatch.IGNORE ? targets[i] : 0;
-        }
-        NDArray idx = chunk.create(index, new Shape(to - from, 1)).toDevice(logp.getDevice(), false);
-        return logp.gather(idx, -1).squeeze(-1);
-    }
-
-    private static boolean anyTarget(int[] targets, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (targets[i] != TokenBatch.IGNORE) {
-                return true;
-            }
-        }
-        return false;
     }
 }
