@@ -47,8 +47,7 @@ final class PhaseProfile {
         int tokens = batch.rows() * batch.cols();
         boolean headPath = lossChunkTokens != TrainerSettings.NO_CHUNKS; // as the Trainer decides
         int chunk = new TrainerSettings(1, 1, 1, 1.0, 1, TrainerSettings.DEFAULT_MAX_NON_FINITE_STEPS, false,
-                lossChunkTokens).chunkTokens(tokens, model.config().vocabSize(), device.isGpu());
-        chunk = chunk > 0 ? chunk : tokens;
+                lossChunkTokens).headChunkTokens(tokens, model.config().vocabSize(), device.isGpu());
         double[][] ms = new double[PHASES.size()][steps];
         for (int s = 0; s < steps; s++) {
             try (NDManager scope = root.newSubManager(device)) {

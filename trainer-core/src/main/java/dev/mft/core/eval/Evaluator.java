@@ -3,14 +3,13 @@ package dev.mft.core.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.mft.core.loss.CausalLmLoss;
 import dev.mft.core.loss.ChunkedLmLoss;
-import dev.mft.core.train.TrainerSettings;
 import dev.mft.core.model.LlamaModel;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TaskLosses;
 import dev.mft.core.train.TokenBatch;
+import dev.mft.core.train.TrainerSettings;
 
 /** Loss of a model on batches without training: mean token CE over all trained tokens, and per task. */
 public final class Evaluator {
@@ -40,15 +39,10 @@ public final class Evaluator {
                     NDArray ids = BatchArrays.ids(mb, b, device);
                     NDArray positions = BatchArrays.positions(mb, b, device);
                     NDArray samples = BatchArrays.sampleIdsIfPacked(mb, b, device);
-                    // the [B, T, V] logits a chunk of tokens at a time once they exceed the budget (as in training)
-                    int chunk = TrainerSettings.autoChunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
+                    // logits only for positions with a target, a chunk at a time within the budget (as in training)
+                    int chunk = TrainerSettings.autoHeadChunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
                             device.isGpu());
-                    if (chunk > 0) {
-                        losses.add(b, ChunkedLmLoss.tokenLosses(model, ids, positions, samples, b, chunk, mb));
-                    } else {
-                        NDArray logits = model.forward(ids, positions, b.maxPosition(), samples); // [B, T, V]
-                        losses.add(b, CausalLmLoss.tokenLosses(logits, b).toFloatArray());
-                    }
+                    losses.add(b, ChunkedLmLoss.tokenLosses(model, ids, positions, samples, b, chunk, mb));
                 }
             }
         }

@@ -137,7 +137,7 @@ public final class ChunkedLmLoss {
             this.compute = model.computeDType();
             this.fp32 = compute == TorchDType.FLOAT32;
             this.trainHead = head.hasGradient();
-            this.headGrad = trainHead ? Autograd.existingGradient(head, step) : null;
+            this.headGrad = trainHead ? Autograd.gradient(head, step) : null;
             try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
                 this.headC = fp32 ? head : TorchShim.get().cast(head, compute, step); // cast once per micro-batch
             }

@@ -313,14 +313,14 @@ public final class LlamaModel {
         if (!embeddingGradientByHand()) {
             return;
         }
-        NDArray upstream = Autograd.existingGradient(embedded, scratch);
+        NDArray upstream = Autograd.gradient(embedded, scratch);
         if (upstream == null) {
             return; // the backward never reached it (no trained token)
         }
         long n = inputIds.getShape().size();
         long hidden = embedded.getShape().get(embedded.getShape().dimension() - 1);
         NDArray rows = upstream.reshape(n, hidden);
-        NDArray tableGrad = Autograd.existingGradient(embed, scratch);
+        NDArray tableGrad = Autograd.gradient(embed, scratch);
         if (tableGrad == null) { // the first backward: autograd creates the table's .grad
             Autograd.backward(Ops.embedding(inputIds, embed), upstream);
             return;

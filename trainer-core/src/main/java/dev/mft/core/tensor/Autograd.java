@@ -63,29 +63,18 @@ public final class Autograd {
     }
 
     /**
-     * The gradient of a parameter, owned by {@code scratch} (never the parameter's long-lived manager), or null when
-     * it has none. It aliases the parameter's {@code .grad}: in-place ops on it change the gradient.
+     * The parameter's {@code .grad} itself, owned by {@code scratch} (never the parameter's long-lived manager): an
+     * alias, so in-place ops on it change the gradient; or null while it has none (before the first backward that
+     * reaches it). DJL's {@code getGradient()} hands out a fresh zero tensor, unconnected to the parameter, where
+     * {@code .grad} does not exist; two calls that return the same memory tell the real one.
      */
     public static NDArray gradient(NDArray parameter, NDManager scratch) {
-        NDArray g = parameter.getGradient();
-        if (g != null) {
-            g.attach(scratch);
-        }
-        return g;
-    }
-
-    /**
-     * The parameter's {@code .grad} itself (an alias owned by {@code scratch}: in-place ops on it change the gradient),
-     * or null while it has none. DJL's {@code getGradient()} hands out a fresh zero tensor, unconnected to the
-     * parameter, when {@code .grad} does not exist yet (before the first backward); two calls that return the same
-     * memory tell the real one.
-     */
-    public static NDArray existingGradient(NDArray parameter, NDManager scratch) {
-        NDArray first = gradient(parameter, scratch);
-        NDArray second = gradient(parameter, scratch);
-        if (first == null || second == null) {
+        NDArray first = parameter.getGradient();
+        if (first == null) {
             return null;
         }
+        first.attach(scratch);
+        NDArray second = parameter.getGradient();
         TorchShim shim = TorchShim.get();
         boolean real = shim.dataPointer(first) == shim.dataPointer(second);
         second.close();

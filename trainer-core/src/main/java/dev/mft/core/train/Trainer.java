@@ -235,9 +235,8 @@ public final class Trainer {
                     };
                     NDArray value64 = null; // this micro-batch's (scaled) loss, fp64, still on the device
                     if (chunkable) { // one chunk of all tokens where their logits fit the budget
-                        int chunk = settings.chunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
+                        int chunk = settings.headChunkTokens(b.rows() * b.cols(), model.config().vocabSize(),
                                 device.isGpu());
-                        chunk = chunk > 0 ? chunk : b.rows() * b.cols();
                         value64 = ChunkedLmLoss.forwardBackward(model, ids, positions, samples, b, tokenWeights,
                                 scale, chunk, mb);
                     } else if (settings.gradientCheckpointing() && parallel instanceof SingleDevice) {

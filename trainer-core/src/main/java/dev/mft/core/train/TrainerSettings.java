@@ -81,6 +81,18 @@ public record TrainerSettings(int epochs, int maxSteps, int gradientAccumulation
         return lossChunkTokens < tokens ? lossChunkTokens : 0;
     }
 
+    /** Tokens per chunk of the head path (ChunkedLmLoss): {@link #chunkTokens}, or all of them where they fit. */
+    public int headChunkTokens(int tokens, int vocab, boolean gpu) {
+        int chunk = chunkTokens(tokens, vocab, gpu);
+        return chunk > 0 ? chunk : tokens;
+    }
+
+    /** {@link #headChunkTokens} under {@link #AUTO_CHUNK} (evaluation, which has no settings). */
+    public static int autoHeadChunkTokens(int tokens, int vocab, boolean gpu) {
+        int chunk = autoChunkTokens(tokens, vocab, gpu);
+        return chunk > 0 ? chunk : tokens;
+    }
+
     /** {@link #AUTO_CHUNK}'s choice: tokens per chunk within {@link #chunkBytes} of fp32 logits, or 0 when all fit. */
     public static int autoChunkTokens(int tokens, int vocab, boolean gpu) {
         int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes(gpu) / (4L * vocab)));
