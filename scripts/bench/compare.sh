@@ -5,7 +5,7 @@
 #   scripts/bench/compare.sh [--pairs 5] [--model bench-19m|qwen2-0.5b|config.json] [--peft none|lora|qlora]
 #                            [--seq_length 128] [--prompt_tokens 0] [--batch 4] [--steps 20] [--warmup 3] [--threads 2] [--bf16]
 #                            [--gradient_checkpointing] [--device cpu|gpu] [--impl auto|reference|hf]
-#                            [--wait-idle 60] [--busy-ok] [--same-malloc]
+#                            [--wait-idle 60] [--busy-ok] [--same-malloc] [--own-wait-policy]
 #
 # Runs `bin/mft bench ARGS` and `/usr/bin/python3 scripts/bench/torch_reference.py ARGS` ALTERNATELY (mft, torch,
 # mft, torch, ...) for --pairs pairs, with the same ARGS (the shared options above) on both sides, so that slow
@@ -29,6 +29,8 @@
 #   PASSIVE unless the environment sets one, e.g. OMP_WAIT_POLICY=ACTIVE scripts/bench/compare.sh. (bin/mft alone
 #   keeps libgomp's default, which spins; torch_reference.py alone takes PASSIVE because spinning OpenMP workers
 #   starve OpenBLAS's threads; a comparison needs one policy for both: quote it with the ratio.)
+#   --own-wait-policy instead runs each side with the policy it picks alone: bin/mft libgomp's default (spinning),
+#   torch_reference.py PASSIVE, each side's fastest here; the summary names both.
 # - Only compare on an idle machine: spinning OpenMP/BLAS threads of other processes distort 2-thread timings
 #   badly (a 2-thread step can get 10x slower). Before each run the script waits up to --wait-idle seconds for the
 #   CPUs to be >= 95% idle and stops (exit 3) if they never are, unless --busy-ok; after each
@@ -37,7 +39,7 @@
 #   the 1-minute load average before and after (the benchmark itself adds about --threads to it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-pairs=5 wait_idle=60 busy_ok=false same_malloc=false
+pairs=5 wait_idle=60 busy_ok=false same_malloc=false own_policy=false
 model=bench-19m peft=none seq_length=128 prompt_tokens=0 batch=4 steps=20 warmup=3 threads=2 bf16=false gc=false device=cpu impl=auto
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -58,6 +60,7 @@ while [[ $# -gt 0 ]]; do
     --wait-idle) wait_idle="$2"; shift 2 ;;
     --busy-ok) busy_ok=true; shift ;;
     --same-malloc) same_malloc=true; shift ;;
+    --own-wait-policy) own_policy=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
@@ -99,9 +102,16 @@ else
 fi
 
 # the same thread count for both sides, in every pool either library might use, and the same OpenMP wait policy
-wait_policy="${OMP_WAIT_POLICY:-PASSIVE}"
-thread_env=(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
-  OMP_WAIT_POLICY="$wait_policy")
+# (or, with --own-wait-policy, none set: each side picks its own)
+thread_env=(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads")
+if [[ "$own_policy" == true ]]; then
+  [[ -z "${OMP_WAIT_POLICY:-}" ]] || die "--own-wait-policy lets each side pick its policy: unset OMP_WAIT_POLICY"
+  wait_policy=own
+  thread_env=(-u OMP_WAIT_POLICY "${thread_env[@]}")
+else
+  wait_policy="${OMP_WAIT_POLICY:-PASSIVE}"
+  thread_env+=(OMP_WAIT_POLICY="$wait_policy")
+fi
 # glibc malloc settings of bin/mft (which sets them too when they are unset): keep big blocks instead of returning
 # them to the OS every step, which costs page faults (see docs/benchmarks.md)
 mft_env=(MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=536870912)
@@ -196,7 +206,9 @@ ratios = [m["tokens_per_s"] / t["tokens_per_s"] for m, t in zip(mft, torch)]
 shape = f"batch {t0['batch']} x seq {t0['seq_length']}" if "batch" in t0 else ""
 print(f"summary over {len(ratios)} pairs ({t0.get('model')}, peft {t0.get('peft')}, {shape}, device"
       f" {t0.get('device')}, threads {t0.get('threads')}, bf16 {t0.get('bf16')}, gradient_checkpointing"
-      f" {t0.get('gradient_checkpointing')}; glibc malloc settings for {malloc}, OMP_WAIT_POLICY={policy} for both):")
+      f" {t0.get('gradient_checkpointing')}; glibc malloc settings for {malloc}, " + (f"OMP_WAIT_POLICY={policy} for"
+      " both" if policy != "own" else f"each side's own OpenMP wait policy: mft {m0.get('omp_wait_policy')}"
+      f" (libgomp's default), torch {t0.get('omp_wait_policy')}") + "):")
 for name, rs in (("mft", mft), ("torch", torch)):
     r0 = rs[0]
     version = f"libtorch {r0['libtorch']}" if "libtorch" in r0 else f"torch {r0['torch']}" if "torch" in r0 else ""

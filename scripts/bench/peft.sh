@@ -19,4 +19,4 @@ mvn -o -q -pl trainer-peft dependency:build-classpath -Dmdep.outputFile="$cp_fil
 cp="$root/trainer-peft/target/test-classes:$root/trainer-peft/target/classes:$root/trainer-core/target/classes:$(cat "$cp_file")"
 export DJL_OFFLINE=true OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=536870912
-exec java -Xmx4g -cp "$cp" dev.mft.peft.bench.PeftBench "$@"
+exec java -Xmx4g --add-modules jdk.incubator.vector -cp "$cp" dev.mft.peft.bench.PeftBench "$@"

@@ -27,12 +27,13 @@ import java.util.Map;
  * usual path, {@link ChunkedLmLoss}) the head's own backward, up to the gradient entering the decoder;
  * {@code backward} is the rest of the backward (with {@code loss_chunk_tokens} -1: all of it). On a GPU each phase ends
  * by reading one value back, so the times include waiting for the device (and the profile runs slower than the real
- * step, which never waits there).
+ * step, which never waits there). {@code adamw_zero_grad} is the update with the gradients' zeroing, as the Trainer
+ * runs them (one pass on the CPU, {@link AdamW#stepAndZeroGrad}).
  */
 final class PhaseProfile {
     /** The forward split into embedding + rotary tables, the decoder layers + final norm, and the head with the loss. */
     static final List<String> PHASES = List.of("forward_embed", "forward_layers", "head_and_loss", "backward", "clip",
-            "adamw", "zero_grad");
+            "adamw_zero_grad");
 
     private final Map<String, Double> medianMs;
 
@@ -89,13 +90,10 @@ final class PhaseProfile {
                 long t3 = System.nanoTime();
                 double norm = GradientClipper.norm(optimizer.parameters(), scope);
                 long t4 = System.nanoTime();
-                optimizer.step(1e-4, GradientClipper.scale(norm, 1.0), scope);
+                optimizer.stepAndZeroGrad(1e-4, GradientClipper.scale(norm, 1.0), scope);
                 wait(optimizer.parameters().get(0).array(), device);
                 long t5 = System.nanoTime();
-                optimizer.zeroGrad();
-                wait(optimizer.parameters().get(0).array(), device);
-                long t6 = System.nanoTime();
-                long[] marks = {t0, tEmbed, tLayers, t2, t3, t4, t5, t6};
+                long[] marks = {t0, tEmbed, tLayers, t2, t3, t4, t5};
                 for (int p = 0; p < PHASES.size(); p++) {
                     ms[p][s] = (marks[p + 1] - marks[p]) / 1e6;
                 }

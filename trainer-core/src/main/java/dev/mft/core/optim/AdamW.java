@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.TorchShim;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -187,38 +187,60 @@ public final class AdamW implements AutoCloseable {
      * ({@link HostAdamWKernel}); elsewhere (GPU, other dtypes) the same formula composed from tensor ops.
      */
     public void step(double lr, double gradScale, NDManager scratch) {
+        step(lr, gradScale, false, scratch);
+    }
+
+    /**
+     * {@link #step(double, double, NDManager)}, then every gradient zeroed as {@link #zeroGrad} would: inside the
+     * update's own pass where the fused host kernel runs (the gradient is in cache there, so this saves a pass over
+     * all gradients), after it elsewhere.
+     */
+    public void stepAndZeroGrad(double lr, double gradScale, NDManager scratch) {
+        step(lr, gradScale, true, scratch);
+    }
+
+    private void step(double lr, double gradScale, boolean zeroGradients, NDManager scratch) {
         step++;
         double b1 = settings.beta1(), b2 = settings.beta2();
         double bc1 = 1 - Math.pow(b1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
         double stepSize = lr / bc1;
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            if (hostKernelEnabled && hostStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
+            if (hostKernelEnabled && hostStep(lr, gradScale, stepSize, bc2Sqrt, zeroGradients, scratch)) {
                 return;
             }
-            if (flatAllowed && flatStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
-                return;
+            composedStep(lr, gradScale, stepSize, bc2Sqrt, scratch);
+        }
+        if (zeroGradients) {
+            zeroGrad();
+        }
+    }
+
+    /** The update composed from tensor ops: over flat buffers where allowed, else parameter by parameter. */
+    private void composedStep(double lr, double gradScale, double stepSize, double bc2Sqrt, NDManager scratch) {
+        double b1 = settings.beta1(), b2 = settings.beta2();
+        if (flatAllowed && flatStep(lr, gradScale, stepSize, bc2Sqrt, scratch)) {
+            return;
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            NDArray g = gradients.gradient(p, scratch);
+            if (g == null) {
+                continue;
             }
-            for (int i = 0; i < params.size(); i++) {
-                Parameter p = params.get(i);
-                NDArray g = gradients.gradient(p, scratch);
-                if (g == null) {
-                    continue;
-                }
-                if (gradScale != 1.0) {
-                    g = tmp(scratch, g.mul(gradScale));
-                }
-                NDArray w = p.array();
-                if (p.decay() && settings.weightDecay() > 0) {
-                    w.muli(1 - lr * settings.weightDecay());
-                }
-                NDArray mi = m.get(i), vi = v.get(i);
-                mi.muli(b1).addi(tmp(scratch, g.mul(1 - b1)));
-                vi.muli(b2).addi(tmp(scratch, g.square().muli(1 - b2)));
-                NDArray denom = tmp(scratch, vi.sqrt()).divi(bc2Sqrt).addi(settings.eps());
-                NDArray update = tmp(scratch, mi.div(denom)).muli(stepSize);
-                w.subi(update);
+            if (gradScale != 1.0) {
+                g = tmp(scratch, g.mul(gradScale));
             }
+            NDArray w = p.array();
+            if (p.decay() && settings.weightDecay() > 0) {
+                w.muli(1 - lr * settings.weightDecay());
+            }
+            NDArray mi = m.get(i), vi = v.get(i);
+            mi.muli(b1).addi(tmp(scratch, g.mul(1 - b1)));
+            vi.muli(b2).addi(tmp(scratch, g.square().muli(1 - b2)));
+            NDArray denom = tmp(scratch, vi.sqrt()).divi(bc2Sqrt).addi(settings.eps());
+            NDArray update = tmp(scratch, mi.div(denom)).muli(stepSize);
+            w.subi(update);
         }
     }
 
@@ -251,7 +273,8 @@ public final class AdamW implements AutoCloseable {
      * The fused host update when every parameter, gradient and moment is a contiguous fp32 CPU tensor; false (nothing
      * changed) otherwise.
      */
-    private boolean hostStep(double lr, double gradScale, double stepSize, double bc2Sqrt, NDManager scratch) {
+    private boolean hostStep(double lr, double gradScale, double stepSize, double bc2Sqrt, boolean zeroGradients,
+            NDManager scratch) {
         TorchShim shim = TorchShim.get();
         List<HostAdamWKernel.Segment> segments = new ArrayList<>(params.size());
         for (int i = 0; i < params.size(); i++) {
@@ -260,8 +283,8 @@ public final class AdamW implements AutoCloseable {
             if (g == null) {
                 continue;
             }
-            FloatBuffer pf = shim.hostFloats(p.array()), gf = shim.hostFloats(g);
-            FloatBuffer mf = shim.hostFloats(m.get(i)), vf = shim.hostFloats(v.get(i));
+            ByteBuffer pf = shim.hostFloatBytes(p.array()), gf = shim.hostFloatBytes(g);
+            ByteBuffer mf = shim.hostFloatBytes(m.get(i)), vf = shim.hostFloatBytes(v.get(i));
             if (pf == null || gf == null || mf == null || vf == null) {
                 return false; // not all host fp32 and contiguous: nothing was changed yet, the composed path runs
             }
@@ -269,7 +292,8 @@ public final class AdamW implements AutoCloseable {
             segments.add(new HostAdamWKernel.Segment(pf, gf, mf, vf, decay));
         }
         HostAdamWKernel.shared().update(segments, new HostAdamWKernel.Scalars((float) settings.beta1(),
-                (float) settings.beta2(), (float) settings.eps(), (float) stepSize, (float) bc2Sqrt, (float) gradScale));
+                (float) settings.beta2(), (float) settings.eps(), (float) stepSize, (float) bc2Sqrt, (float) gradScale),
+                zeroGradients);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package dev.mft.core.optim;
 
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,13 @@ import java.util.concurrent.Future;
  * <p>Composed from tensor ops, AdamW passes over parameters, gradients and both moments about a dozen times (each op
  * reads and writes whole tensors); libtorch's fused kernel ({@code _fused_adamw_}) takes tensor lists, which the C
  * shim's dispatcher of 2.7.1 cannot pass. This kernel reads p, g, m, v once and writes p, m, v once: the minimum
- * memory traffic of the update. Each worker copies a block of every stream into small arrays (bulk copies, which
- * stay in the L1/L2 caches), runs a loop the JIT vectorizes, and copies the block back.
+ * memory traffic of the update. Two ways to run it, both with the same arithmetic and bits:
+ * <ul>
+ *   <li>with the Vector API ({@link VectorAdamW}) when the JVM has {@code jdk.incubator.vector} (bin/mft and the tests
+ *       start it so): SIMD straight over the tensors' memory;
+ *   <li>otherwise, each worker copies a block of every stream into small arrays (bulk copies, which stay in the L1/L2
+ *       caches), runs a loop the JIT vectorizes, and copies the block back: about 1.6x slower (docs/benchmarks.md).
+ * </ul>
  *
  * <p>The arithmetic is torch.optim.AdamW's in fp32, the gradient first multiplied by {@code gradScale} (the clip
  * factor, folded in so clipping costs no extra pass):
@@ -27,17 +33,27 @@ import java.util.concurrent.Future;
  * </pre>
  */
 final class HostAdamWKernel {
-    /** Elements per block: 4 streams x 32 KiB stay in a core's L2 cache. */
-    static final int BLOCK = 8192;
+    /** Elements per block of the copying kernel: 4 streams x 4 KiB stay in a core's L1 cache (8192 measured slower). */
+    static final int BLOCK = 1024;
 
-    /** One parameter's four streams, all fp32, contiguous, of equal length, and its weight-decay factor. */
-    record Segment(FloatBuffer param, FloatBuffer grad, FloatBuffer exp, FloatBuffer expSq, float decay) {
+    /** Whether this JVM was started with the Vector API module (then {@link VectorAdamW} may be loaded). */
+    static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /**
+     * One parameter's four streams, fp32 in native byte order, contiguous, of equal length, and its weight-decay
+     * factor.
+     */
+    record Segment(ByteBuffer param, ByteBuffer grad, ByteBuffer exp, ByteBuffer expSq, float decay) {
         Segment {
             int n = param.capacity();
-            if (grad.capacity() != n || exp.capacity() != n || expSq.capacity() != n) {
-                throw new IllegalArgumentException("AdamW streams differ in length: param " + n + ", grad "
+            if (grad.capacity() != n || exp.capacity() != n || expSq.capacity() != n || n % Float.BYTES != 0) {
+                throw new IllegalArgumentException("AdamW streams differ in length: param " + n + " bytes, grad "
                         + grad.capacity() + ", exp_avg " + exp.capacity() + ", exp_avg_sq " + expSq.capacity());
             }
+        }
+
+        int length() {
+            return param.capacity() / Float.BYTES;
         }
     }
 
@@ -46,13 +62,21 @@ final class HostAdamWKernel {
 
     private final ExecutorService workers;
     private final int threads;
+    private final boolean vector;
 
-    /** A kernel running on {@code threads} worker threads (daemons; the JVM may exit while they idle). */
-    HostAdamWKernel(int threads) {
+    /**
+     * A kernel running on {@code threads} worker threads (daemons; the JVM may exit while they idle), with the Vector
+     * API when {@code vector} (which needs {@link #VECTOR_API}) or with the copying loop otherwise.
+     */
+    HostAdamWKernel(int threads, boolean vector) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+        if (vector && !VECTOR_API) {
+            throw new IllegalStateException("the JVM was started without --add-modules jdk.incubator.vector");
+        }
         this.threads = threads;
+        this.vector = vector;
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "mft-adamw");
             t.setDaemon(true);
@@ -62,13 +86,23 @@ final class HostAdamWKernel {
     }
 
     /**
-     * Runs the block loop on scratch data until the JIT has compiled it: interpreted, one update of 20M
-     * parameters takes seconds instead of tens of milliseconds, which would slow a run's first steps.
+     * Runs the kernel on scratch data until the JIT has compiled it: interpreted, one update of 20M parameters takes
+     * seconds instead of tens of milliseconds (the Vector API far longer), which would slow a run's first steps.
      */
-    private static void warmUp() {
-        float[] p = new float[BLOCK], g = new float[BLOCK], m = new float[BLOCK], v = new float[BLOCK];
+    private void warmUp() {
         Scalars s = new Scalars(0.9f, 0.999f, 1e-8f, 1e-4f, 1f, 1f);
-        for (int i = 0; i < 400; i++) {
+        if (vector) {
+            ByteBuffer[] b = new ByteBuffer[4];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = ByteBuffer.allocateDirect(BLOCK * Float.BYTES).order(java.nio.ByteOrder.nativeOrder());
+            }
+            for (int i = 0; i < 3000; i++) {
+                VectorAdamW.update(b[0], b[1], b[2], b[3], 0, BLOCK - 3, s, 1f, i % 2 == 0); // the tail runs too
+            }
+            return;
+        }
+        float[] p = new float[BLOCK], g = new float[BLOCK], m = new float[BLOCK], v = new float[BLOCK];
+        for (int i = 0; i < 3000; i++) {
             blockUpdate(p, g, m, v, BLOCK, s, 1f);
         }
     }
@@ -85,30 +119,46 @@ final class HostAdamWKernel {
             if (shared != null) {
                 shared.close();
             }
-            shared = new HostAdamWKernel(want);
+            shared = new HostAdamWKernel(want, VECTOR_API);
         }
         return shared;
     }
 
-    /** One fused update of every segment. */
-    void update(List<Segment> segments, Scalars s) {
-        List<Range> ranges = split(segments.stream().mapToInt(seg -> seg.param.capacity()).toArray());
+    /**
+     * One fused update of every segment; with {@code clearGradients} every gradient is zeroed in the same pass (for a
+     * caller that zeroes them right after the step anyway).
+     */
+    void update(List<Segment> segments, Scalars s, boolean clearGradients) {
+        List<Range> ranges = split(segments.stream().mapToInt(Segment::length).toArray());
         run(ranges, (range, scratch) -> {
             Segment seg = segments.get(range.segment);
+            if (vector) {
+                VectorAdamW.update(seg.param, seg.grad, seg.exp, seg.expSq, range.from, range.to, s, seg.decay,
+                        clearGradients);
+                return;
+            }
+            FloatBuffer param = seg.param.asFloatBuffer(), grad = seg.grad.asFloatBuffer();
+            FloatBuffer exp = seg.exp.asFloatBuffer(), expSq = seg.expSq.asFloatBuffer();
             float[] p = scratch[0], g = scratch[1], m = scratch[2], v = scratch[3];
             for (int at = range.from; at < range.to; at += BLOCK) {
                 int n = Math.min(BLOCK, range.to - at);
-                seg.param.get(at, p, 0, n);
-                seg.grad.get(at, g, 0, n);
-                seg.exp.get(at, m, 0, n);
-                seg.expSq.get(at, v, 0, n);
+                param.get(at, p, 0, n);
+                grad.get(at, g, 0, n);
+                exp.get(at, m, 0, n);
+                expSq.get(at, v, 0, n);
                 blockUpdate(p, g, m, v, n, s, seg.decay);
-                seg.param.put(at, p, 0, n);
-                seg.exp.put(at, m, 0, n);
-                seg.expSq.put(at, v, 0, n);
+                param.put(at, p, 0, n);
+                exp.put(at, m, 0, n);
+                expSq.put(at, v, 0, n);
+                if (clearGradients) {
+                    grad.put(at, ZEROS, 0, n);
+                }
             }
         });
     }
+
+    /** A block of zeros to copy over a gradient block. */
+    private static final float[] ZEROS = new float[BLOCK];
 
     /** The update of one block, in place in the arrays; a plain counted loop, which C2 vectorizes. */
     static void blockUpdate(float[] p, float[] g, float[] m, float[] v, int n, Scalars s, float decay) {

@@ -9,6 +9,8 @@ public final class SingleDevice implements ParallelStrategy {
     private final AdamW optimizer;
     /** The clip factor measured by {@link #clipGradients}, applied inside the next update (no pass of its own). */
     private double pendingGradScale = 1.0;
+    /** Whether the last optimizer step already zeroed the gradients, and nothing has accumulated into them since. */
+    private boolean gradientsZeroed;
 
     public SingleDevice(AdamW optimizer) {
         this.optimizer = optimizer;
@@ -37,16 +39,21 @@ public final class SingleDevice implements ParallelStrategy {
         return norm;
     }
 
+    /** The step zeroes the gradients itself (in its own pass on the CPU), so the zeroGrad that follows has nothing to do. */
     @Override
     public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, pendingGradScale, scratch);
+        optimizer.stepAndZeroGrad(lr, pendingGradScale, scratch);
         pendingGradScale = 1.0;
+        gradientsZeroed = true;
     }
 
     @Override
     public void zeroGrad() {
         pendingGradScale = 1.0;
-        optimizer.zeroGrad();
+        if (!gradientsZeroed) { // a skipped (non-finite) step left them
+            optimizer.zeroGrad();
+        }
+        gradientsZeroed = false;
     }
 
     /** The optimizer stays the caller's to save and close. */

@@ -218,15 +218,24 @@ public final class TorchShim {
      * kernels such as the fused AdamW read and write tensors in place. Costs one or a few native calls.
      */
     public java.nio.FloatBuffer hostFloats(NDArray array) {
+        ByteBuffer bytes = hostFloatBytes(array);
+        return bytes == null ? null : bytes.asFloatBuffer();
+    }
+
+    /**
+     * {@link #hostFloats}'s memory as bytes (native order), for kernels that address it by byte offset (the Vector
+     * API's loads and stores); null when the tensor is not a contiguous fp32 CPU tensor of at most 2 GiB.
+     */
+    public ByteBuffer hostFloatBytes(NDArray array) {
         if (array.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
                 || !ai.djl.Device.Type.CPU.equals(array.getDevice().getDeviceType()) || !isContiguous(array)) {
             return null;
         }
-        long n = array.getShape().size();
-        if (n > Integer.MAX_VALUE) {
-            return null; // a FloatBuffer indexes with int; such a tensor takes the composed path
+        long bytes = array.getShape().size() * Float.BYTES;
+        if (bytes > Integer.MAX_VALUE) {
+            return null; // a buffer indexes with int; such a tensor takes the composed path
         }
-        return hostView(array, n * Float.BYTES).asFloatBuffer();
+        return hostView(array, bytes);
     }
 
     /** {@code bytes} of a contiguous CPU tensor's memory from its data pointer, native byte order, no copy. */

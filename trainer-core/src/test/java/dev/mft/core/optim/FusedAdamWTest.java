@@ -87,13 +87,17 @@ class FusedAdamWTest {
                     setGradient(m, flatParams.get(i).array(), grads[i]);
                 }
                 try (NDManager scratch = m.newSubManager()) {
-                    fused.step(lr, clip[t - 1], scratch);
+                    fused.stepAndZeroGrad(lr, clip[t - 1], scratch); // zeroes in the kernel's pass
                     composed.step(lr, clip[t - 1], scratch);
-                    flat.step(lr, clip[t - 1], scratch);
+                    flat.stepAndZeroGrad(lr, clip[t - 1], scratch); // zeroes after the update
+                    for (int i = 0; i < init.length; i++) {
+                        for (List<Parameter> ps : List.of(fusedParams, flatParams)) {
+                            NDArray g = dev.mft.core.tensor.Autograd.gradient(ps.get(i).array(), scratch);
+                            assertEquals(0f, g.abs().max().getFloat(), "gradient of " + i + " zeroed by the step");
+                        }
+                    }
                 }
-                fused.zeroGrad();
                 composed.zeroGrad();
-                flat.zeroGrad();
                 for (int i = 0; i < init.length; i++) {
                     boolean decay = i % 2 == 0;
                     for (int k = 0; k < p[i].length; k++) {
@@ -158,6 +162,67 @@ class FusedAdamWTest {
             composed.close();
             flat.close();
         }
+    }
+
+    @Test
+    void vectorKernelGivesTheCopyingKernelsBitsAndClearsGradientsOnlyWhenAsked() {
+        assertTrue(HostAdamWKernel.VECTOR_API, "the tests run with --add-modules jdk.incubator.vector (pom argLine),"
+                + " so that the Vector API kernel, the one bin/mft runs, is the one tested");
+        HostAdamWKernel.Scalars s = new HostAdamWKernel.Scalars(0.9f, 0.95f, 1e-8f, 3e-3f, 0.31f, 0.7f);
+        HostAdamWKernel vector = new HostAdamWKernel(2, true);
+        HostAdamWKernel copying = new HostAdamWKernel(2, false);
+        try {
+            for (boolean clear : new boolean[] {false, true}) {
+                float[][] p = randomArrays(11, 1.0), g = randomArrays(12, 0.1), mm = randomArrays(13, 0.01);
+                float[][] vv = randomArrays(14, 1e-4);
+                for (float[] v : vv) {
+                    for (int k = 0; k < v.length; k++) {
+                        v[k] = Math.abs(v[k]);
+                    }
+                }
+                java.nio.ByteBuffer[][] a = buffers(p, g, mm, vv), b = buffers(p, g, mm, vv);
+
+                vector.update(segments(a), s, clear);
+                copying.update(segments(b), s, clear);
+                for (int i = 0; i < SIZES.length; i++) {
+                    for (int stream = 0; stream < 4; stream++) {
+                        for (int k = 0; k < SIZES[i]; k++) {
+                            int bitsVector = a[stream][i].getInt(k * 4), bitsCopying = b[stream][i].getInt(k * 4);
+                            assertEquals(bitsCopying, bitsVector, "size " + SIZES[i] + " stream " + stream + "[" + k
+                                    + "], clear " + clear);
+                            if (stream == 1) {
+                                float expected = clear ? 0f : g[i][k];
+                                assertEquals(expected, a[stream][i].getFloat(k * 4), "gradient, clear " + clear);
+                            }
+                        }
+                    }
+                    assertTrue(a[0][i].getFloat(0) != p[i][0], "the parameter moved");
+                }
+            }
+        } finally {
+            vector.close();
+            copying.close();
+        }
+    }
+
+    /** Direct native-order copies of the streams: [stream][size]. */
+    private static java.nio.ByteBuffer[][] buffers(float[][]... streams) {
+        java.nio.ByteBuffer[][] out = new java.nio.ByteBuffer[streams.length][SIZES.length];
+        for (int st = 0; st < streams.length; st++) {
+            for (int i = 0; i < SIZES.length; i++) {
+                out[st][i] = java.nio.ByteBuffer.allocateDirect(SIZES[i] * 4).order(java.nio.ByteOrder.nativeOrder());
+                out[st][i].asFloatBuffer().put(streams[st][i]);
+            }
+        }
+        return out;
+    }
+
+    private static List<HostAdamWKernel.Segment> segments(java.nio.ByteBuffer[][] b) {
+        List<HostAdamWKernel.Segment> out = new ArrayList<>();
+        for (int i = 0; i < SIZES.length; i++) {
+            out.add(new HostAdamWKernel.Segment(b[0][i], b[1][i], b[2][i], b[3][i], i % 2 == 0 ? 0.999f : 1f));
+        }
+        return out;
     }
 
     @Test
