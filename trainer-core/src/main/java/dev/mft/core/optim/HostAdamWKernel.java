@@ -92,12 +92,38 @@ final class HostAdamWKernel {
     private void warmUp() {
         Scalars s = new Scalars(0.9f, 0.999f, 1e-8f, 1e-4f, 1f, 1f);
         if (vector) {
+            // Until C2 has compiled it, every vector op allocates: a 20M-parameter update then made 400 MB of garbage
+            // (+200 MB of peak RSS that stays), and long warm-up calls 130 MB. So: short calls (one vector and a tail),
+            // enough of them to have C2 compile the kernel, then a pause while it does so in the background (behind
+            // whatever the start-up queued), probing until a call runs at compiled speed (C1's allocating code takes
+            // microseconds per call here, C2's well under one), for at most 3 s.
+            int n = VectorAdamW.LANES + 3;
             ByteBuffer[] b = new ByteBuffer[4];
             for (int k = 0; k < b.length; k++) {
-                b[k] = ByteBuffer.allocateDirect(BLOCK * Float.BYTES).order(java.nio.ByteOrder.nativeOrder());
+                b[k] = ByteBuffer.allocateDirect(n * Float.BYTES).order(java.nio.ByteOrder.nativeOrder());
             }
-            for (int i = 0; i < 3000; i++) {
-                VectorAdamW.update(b[0], b[1], b[2], b[3], 0, BLOCK - 3, s, 1f, i % 2 == 0); // the tail runs too
+            // load the other direct-buffer classes first: C2 compiles the kernel assuming the loaded classes are all
+            // there are, and loading one later (a float or read-only view) throws the compiled code away
+            b[0].asFloatBuffer().get(0);
+            b[0].asReadOnlyBuffer().asFloatBuffer().get(0);
+            for (int i = 0; i < 6000; i++) {
+                VectorAdamW.update(b[0], b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
+            }
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 100; i++) {
+                    VectorAdamW.update(b[0], b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
+                }
+                if (System.nanoTime() - t0 < 50_000) { // < 0.5 us a call: compiled
+                    break;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
             return;
         }

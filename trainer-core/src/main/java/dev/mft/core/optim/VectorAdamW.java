@@ -20,6 +20,9 @@ final class VectorAdamW {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
+    /** Floats per vector on this CPU (16 with AVX-512). */
+    static final int LANES = SPECIES.length();
+
     /**
      * Updates elements [from, to) of one parameter in place; with {@code clearGradient} the gradient's elements are set
      * to 0 in the same pass (the next step's zero_grad, done while the memory is in cache).
