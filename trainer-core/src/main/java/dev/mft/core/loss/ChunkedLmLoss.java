@@ -121,6 +121,9 @@ public final class ChunkedLmLoss {
      * one).
      */
     private static final class HeadChunks {
+        /** Below this target probability the host loss takes the row's log-softmax (see {@link #hostLoss}). */
+        static final float SMALLEST_PROBABILITY = 1e-30f;
+
         private final NDManager step;
         private final NDArray head; // [V, H] fp32 master
         private final NDArray headC; // the same in the compute dtype
@@ -130,6 +133,8 @@ public final class ChunkedLmLoss {
         private final NDArray headGrad; // its .grad, or null before the first backward
         private NDArray pendingHeadGrad; // the head's gradient while its .grad does not exist yet
         private NDArray total; // fp64 loss sum, on the device
+        /** fp32 on the CPU: the softmax in one pass and the loss read back from the target probabilities. */
+        private final boolean hostSoftmax;
 
         HeadChunks(LlamaModel model, NDManager step) {
             this.step = step;
@@ -138,9 +143,32 @@ public final class ChunkedLmLoss {
             this.fp32 = compute == TorchDType.FLOAT32;
             this.trainHead = head.hasGradient();
             this.headGrad = trainHead ? Autograd.gradient(head, step) : null;
+            this.hostSoftmax = fp32 && !head.getDevice().isGpu();
             try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
                 this.headC = fp32 ? head : TorchShim.get().cast(head, compute, step); // cast once per micro-batch
             }
+        }
+
+        /**
+         * The loss of a chunk from its softmax, on the host (fp32 on the CPU, where reading [c] values back costs
+         * nothing): {@code -sum_i c_i * log p_i} in double from the target probabilities. Where a probability is below
+         * {@link #SMALLEST_PROBABILITY} (a token loss above ~69, or NaN) its log would lose digits or be -inf, so that
+         * row's log-probability is taken from a log-softmax of its logits instead, exactly as on the device path.
+         */
+        private NDArray hostLoss(NDArray logits, NDArray softmax, NDArray idx, long[] targets, float[] weighted,
+                NDManager c) {
+            float[] p = softmax.gather(idx, 1).toFloatArray();
+            double sum = 0;
+            for (int i = 0; i < p.length; i++) {
+                if (p[i] >= SMALLEST_PROBABILITY) {
+                    sum += weighted[i] * Math.log(p[i]);
+                } else { // rare: one row through the log-softmax
+                    NDArray row = logits.get(i).expandDims(0).logSoftmax(1); // [1, V]
+                    row.attach(c);
+                    sum += weighted[i] * (double) row.get(0, targets[i]).getFloat();
+                }
+            }
+            return c.create(-sum);
         }
 
         /**
@@ -159,23 +187,30 @@ public final class ChunkedLmLoss {
             }
             NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
             NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
-            NDArray g; // [c, V] fp32: log-probabilities, then the logits' gradient
-            try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
-                if (fp32) {
-                    g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is slower)
-                } else {
-                    try (NDArray logits32 = shim.cast(logits, TorchDType.FLOAT32)) {
-                        g = logits32.logSoftmax(1);
+            NDArray g; // [c, V] fp32: the softmax, then the logits' gradient
+            NDArray value; // the loss -sum_i c_i * log p(target_i), a fp64 scalar
+            if (hostSoftmax) {
+                try (NDArray logits = Ops.linear(x, headC, null)) {
+                    g = logits.softmax(1); // one pass (a log-softmax and its exp took two)
+                    value = hostLoss(logits, g, idx, index, weighted, c);
+                }
+            } else { // the loss stays on the device: log-softmax, then its exp
+                try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
+                    if (fp32) {
+                        g = logits.logSoftmax(1); // one fused pass (a max over the row, with indices, is slower)
+                    } else {
+                        try (NDArray logits32 = shim.cast(logits, TorchDType.FLOAT32)) {
+                            g = logits32.logSoftmax(1);
+                        }
                     }
                 }
+                value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
+                try (NDArray logp = g) {
+                    g = logp.exp(); // out of place: libtorch's in-place exp_ took MKL's slower vector exp on AMD
+                }
             }
-            // loss: -sum_i c_i * log p(target_i)
-            NDArray value = g.gather(idx, 1).mul(cw).sum().neg().toType(DataType.FLOAT64, false);
             value.attach(step);
             total = total == null ? value : total.add(value);
-            try (NDArray logp = g) { // softmax: out of place, as fast as a copy; libtorch's in-place exp_
-                g = logp.exp(); // takes MKL's vector exp, ~2x slower on this AMD CPU (docs/benchmarks.md)
-            }
             g.muli(cw); // c_i * softmax
             shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
             if (!fp32) { // the matmuls run in the compute dtype, as autograd's would

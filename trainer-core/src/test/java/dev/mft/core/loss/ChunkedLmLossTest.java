@@ -52,8 +52,13 @@ class ChunkedLmLossTest {
 
     private static List<float[]> lossAndGradients(ModelConfig config, int chunk, int passes, double scale,
             boolean frozenHead, TorchDType compute) {
+        return lossAndGradients(config, chunk, passes, scale, frozenHead, compute, 0.3);
+    }
+
+    private static List<float[]> lossAndGradients(ModelConfig config, int chunk, int passes, double scale,
+            boolean frozenHead, TorchDType compute, double initRange) {
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                ModelWeights w = ModelWeights.random(config, 5, 0.3, root, Device.cpu())) {
+                ModelWeights w = ModelWeights.random(config, 5, initRange, root, Device.cpu())) {
             List<Parameter> params = new ArrayList<>(w.trainAll());
             if (frozenHead) {
                 params.removeIf(p -> p.name().equals("lm_head.weight"));
@@ -133,6 +138,31 @@ class ChunkedLmLossTest {
                 "untied, two passes, loss scale 4");
         assertSame(lossAndGradients(UNTIED, 0, 2, 1.0, true), lossAndGradients(UNTIED, 7, 2, 1.0, true),
                 "frozen head, two passes");
+    }
+
+    @Test
+    void targetsWithVanishingProbabilityKeepTheirExactLoss() {
+        // weights ~N(0, 6): logits far apart, so some targets' softmax probabilities fall below 1e-30 (token losses
+        // above 69) or underflow to 0, where the CPU path's log(p) would lose digits or be infinite
+        double range = 6.0;
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+                ModelWeights w = ModelWeights.random(UNTIED, 5, range, root, Device.cpu());
+                Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            LlamaModel model = new LlamaModel(UNTIED, w.tensors(), new RotaryEmbedding(root, UNTIED),
+                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+            TokenBatch b = batch();
+            try (NDManager step = root.newSubManager()) {
+                float[] losses = CausalLmLoss.tokenLosses(model.forward(BatchArrays.ids(step, b, Device.cpu()),
+                        BatchArrays.positions(step, b, Device.cpu()), b.maxPosition()), b).toFloatArray();
+                float max = 0;
+                for (float l : losses) {
+                    max = Math.max(max, l);
+                }
+                assertTrue(max > 110, "the test needs a token loss beyond fp32's smallest probability, got " + max);
+            }
+        }
+        assertSame(lossAndGradients(UNTIED, 0, 1, 1.0, false, TorchDType.FLOAT32, range),
+                lossAndGradients(UNTIED, 5, 1, 1.0, false, TorchDType.FLOAT32, range), "vanishing probabilities");
     }
 
     @Test
