@@ -211,19 +211,30 @@ public final class ChunkedLmLoss {
             }
             value.attach(step);
             total = total == null ? value : total.add(value);
-            g.muli(cw); // c_i * softmax
-            shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
-            if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
-                try (NDArray g32 = g) {
-                    g = shim.cast(g32, compute);
+            NDArray xs = x; // x, its rows times c_i where the weights go onto the [c, H] sides
+            if (hostSoftmax) {
+                // G = softmax - onehot(target), and the row weights c_i go onto the small [c, H] sides instead of
+                // the [c, V] matrix: (c * G) W = c * (G W) and (c * G)^T x = G^T (c * x), one pass over G fewer
+                shim.scatterAdd(g, 1, idx, c.full(new Shape(to - from, 1), -1f));
+                xs = x.mul(cw);
+            } else { // fp16 needs c_i (its loss scale) on G before the cast, or small probabilities flush to 0
+                g.muli(cw); // c_i * softmax
+                shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
+                if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
+                    try (NDArray g32 = g) {
+                        g = shim.cast(g32, compute);
+                    }
                 }
             }
             NDArray gx = g.matMul(headC); // [c, H], the compute dtype
+            if (hostSoftmax) {
+                gx.muli(cw);
+            }
             if (trainHead) {
                 if (fp32 && headGrad != null) {
-                    shim.addMatMulInto(headGrad, g.transpose(), x);
+                    shim.addMatMulInto(headGrad, g.transpose(), xs);
                 } else {
-                    NDArray d = g.transpose().matMul(x); // [V, H]
+                    NDArray d = g.transpose().matMul(xs); // [V, H]
                     if (!fp32) { // the fp32 master's gradient
                         try (NDArray low = d) {
                             d = shim.cast(low, TorchDType.FLOAT32);
