@@ -187,13 +187,18 @@ public final class ChunkedLmLoss {
             }
             NDArray idx = c.create(index, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
             NDArray cw = c.create(weighted, new Shape(to - from, 1)).toDevice(x.getDevice(), false);
-            NDArray g; // [c, V] fp32: the softmax, then the logits' gradient
+            NDArray g; // [c, V]: the softmax, then the logits' gradient
             NDArray value; // the loss -sum_i c_i * log p(target_i), a fp64 scalar
+            NDArray xs = x; // x, its rows times c_i where the weights go onto the [c, H] sides
             if (hostSoftmax) {
                 try (NDArray logits = Ops.linear(x, headC, null)) {
                     g = logits.softmax(1); // one pass (a log-softmax and its exp took two)
                     value = hostLoss(logits, g, idx, index, weighted, c);
                 }
+                // G = softmax - onehot(target), and the row weights c_i go onto the small [c, H] sides instead of
+                // the [c, V] matrix: (c * G) W = c * (G W) and (c * G)^T x = G^T (c * x), one pass over G fewer
+                shim.scatterAdd(g, 1, idx, c.full(new Shape(to - from, 1), -1f));
+                xs = x.mul(cw);
             } else { // the loss stays on the device: log-softmax, then its exp
                 try (NDArray logits = Ops.linear(x, headC, null)) { // the compute dtype; softmax in fp32
                     if (fp32) {
@@ -208,16 +213,7 @@ public final class ChunkedLmLoss {
                 try (NDArray logp = g) {
                     g = logp.exp(); // out of place: libtorch's in-place exp_ took MKL's slower vector exp on AMD
                 }
-            }
-            value.attach(step);
-            total = total == null ? value : total.add(value);
-            NDArray xs = x; // x, its rows times c_i where the weights go onto the [c, H] sides
-            if (hostSoftmax) {
-                // G = softmax - onehot(target), and the row weights c_i go onto the small [c, H] sides instead of
-                // the [c, V] matrix: (c * G) W = c * (G W) and (c * G)^T x = G^T (c * x), one pass over G fewer
-                shim.scatterAdd(g, 1, idx, c.full(new Shape(to - from, 1), -1f));
-                xs = x.mul(cw);
-            } else { // fp16 needs c_i (its loss scale) on G before the cast, or small probabilities flush to 0
+                // c_i on G itself: fp16 needs its loss scale there before the cast, or small probabilities flush to 0
                 g.muli(cw); // c_i * softmax
                 shim.scatterAdd(g, 1, idx, cw.neg()); // - c_i at the target
                 if (!fp32) { // the matmuls run in the compute dtype, as autograd's would
@@ -226,6 +222,8 @@ public final class ChunkedLmLoss {
                     }
                 }
             }
+            value.attach(step);
+            total = total == null ? value : total.add(value);
             NDArray gx = g.matMul(headC); // [c, H], the compute dtype
             if (hostSoftmax) {
                 gx.muli(cw);

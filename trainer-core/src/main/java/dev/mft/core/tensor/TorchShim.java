@@ -213,18 +213,9 @@ public final class TorchShim {
     }
 
     /**
-     * The elements of a contiguous fp32 CPU tensor as a float buffer over its memory (no copy; valid while the tensor
-     * and its storage live), or null when the tensor is not that (another dtype or device, or strided): how host
+     * The memory of a contiguous fp32 CPU tensor as bytes in native order (no copy; valid while the tensor and its
+     * storage live), or null when the tensor is not that (another dtype or device, strided, or over 2 GiB): how host
      * kernels such as the fused AdamW read and write tensors in place. Costs one or a few native calls.
-     */
-    public java.nio.FloatBuffer hostFloats(NDArray array) {
-        ByteBuffer bytes = hostFloatBytes(array);
-        return bytes == null ? null : bytes.asFloatBuffer();
-    }
-
-    /**
-     * {@link #hostFloats}'s memory as bytes (native order), for kernels that address it by byte offset (the Vector
-     * API's loads and stores); null when the tensor is not a contiguous fp32 CPU tensor of at most 2 GiB.
      */
     public ByteBuffer hostFloatBytes(NDArray array) {
         if (array.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
