@@ -3,6 +3,8 @@ package dev.mft.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mft.core.optim.AdamW;
+import dev.mft.core.optim.TouchedRows;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.Ops;
 import dev.mft.core.tensor.TorchDType;
@@ -30,6 +32,7 @@ public final class LlamaModel {
     private final NDArray lmHead;
     private final NDArray finalNorm;
     private final List<Block> blocks = new ArrayList<>();
+    private final TouchedRows embeddingRows = new TouchedRows();
 
     private record Block(NDArray inputNorm, LinearLayer q, LinearLayer k, LinearLayer v, LinearLayer o,
             NDArray postNorm, LinearLayer gate, LinearLayer up, LinearLayer down) {}
@@ -325,10 +328,31 @@ public final class LlamaModel {
             Autograd.backward(Ops.embedding(inputIds, embed), upstream);
             return;
         }
+        boolean host = !tableGrad.getDevice().isGpu();
+        if (host) {
+            embeddingRows.beforeAdd(tableGrad);
+        }
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDArray index = inputIds.reshape(n, 1).broadcast(n, hidden); // [N, H], every column the token's row
             TorchShim.get().scatterAdd(tableGrad, 0, index, rows);
         }
+        if (host) { // the ids are host memory already: reading them back costs a copy of B*T longs
+            embeddingRows.added(tableGrad, inputIds.toLongArray());
+        }
+    }
+
+    /**
+     * Which rows of the embedding table's {@code .grad} the steps so far can have made nonzero, kept by
+     * {@link #embeddingBackward} on the CPU, for an optimizer that reads only those ({@link AdamW#trackTouchedRows});
+     * null when the table is tied to the lm_head (whose gradient fills every row).
+     */
+    public TouchedRows embeddingRows() {
+        return lmHead == embed ? null : embeddingRows;
+    }
+
+    /** The embedding table, fp32 master. */
+    public NDArray embeddingWeight() {
+        return embed;
     }
 
     private boolean embeddingGradientByHand() {

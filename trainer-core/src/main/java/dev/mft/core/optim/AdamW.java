@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import dev.mft.core.tensor.Autograd;
 import dev.mft.core.tensor.TorchShim;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Arrays;
@@ -68,6 +70,8 @@ public final class AdamW implements AutoCloseable {
     boolean hostKernelEnabled = true;
     private boolean flatAllowed;
     private FlatParameters flat; // built by the first update that takes the flat path
+    /** Parameters whose gradient touches few rows, with the record of which (see {@link #trackTouchedRows}). */
+    private final Map<NDArray, TouchedRows> touched = new IdentityHashMap<>();
 
     public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
         this(params, settings, parent, GradientSource.AUTOGRAD);
@@ -92,6 +96,28 @@ public final class AdamW implements AutoCloseable {
      */
     public void useFlatBuffers() {
         flatAllowed = true;
+    }
+
+    /**
+     * Lets the host update read and clear only the gradient rows of {@code parameter} (one of this optimizer's, 2-D)
+     * that {@code rows} lists, running the zero-gradient update over the others: the same result with a fraction of
+     * the embedding table's gradient traffic. Only for an owner under which nothing writes the gradients through raw
+     * memory behind libtorch's back (one device; not a collective over buckets), since {@link TouchedRows} cannot see
+     * such writes.
+     */
+    public void trackTouchedRows(NDArray parameter, TouchedRows rows) {
+        if (params.stream().noneMatch(p -> p.array() == parameter)) {
+            throw new IllegalArgumentException("not a parameter of this optimizer: " + parameter.getShape());
+        }
+        if (parameter.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("touched rows need a 2-D parameter, got " + parameter.getShape());
+        }
+        touched.put(parameter, rows);
+    }
+
+    /** The record of touched rows for {@code p}, or null when its gradient is read whole. */
+    public TouchedRows touchedRows(Parameter p) {
+        return touched.get(p.array());
     }
 
     /** Optimizer steps taken so far (t in the bias corrections). */
@@ -277,6 +303,8 @@ public final class AdamW implements AutoCloseable {
             NDManager scratch) {
         TorchShim shim = TorchShim.get();
         List<HostAdamWKernel.Segment> segments = new ArrayList<>(params.size());
+        List<TouchedRows> zeroedRows = new ArrayList<>(touched.size());
+        List<NDArray> zeroedGrads = new ArrayList<>(touched.size());
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             NDArray g = gradients.gradient(p, scratch);
@@ -289,12 +317,63 @@ public final class AdamW implements AutoCloseable {
                 return false; // not all host fp32 and contiguous: nothing was changed yet, the composed path runs
             }
             float decay = p.decay() ? (float) (1 - lr * settings.weightDecay()) : 1f;
-            segments.add(new HostAdamWKernel.Segment(pf, gf, mf, vf, decay));
+            TouchedRows rows = touched.get(p.array());
+            int[] nonzero = rows == null ? null : rows.rowsOf(g);
+            if (nonzero == null) {
+                segments.add(new HostAdamWKernel.Segment(pf, gf, mf, vf, decay));
+            } else {
+                addRowSpans(segments, pf, gf, mf, vf, decay, nonzero, (int) p.array().getShape().get(1));
+            }
+            if (rows != null) {
+                zeroedRows.add(rows);
+                zeroedGrads.add(g);
+            }
         }
         HostAdamWKernel.shared().update(segments, new HostAdamWKernel.Scalars((float) settings.beta1(),
                 (float) settings.beta2(), (float) settings.eps(), (float) stepSize, (float) bc2Sqrt, (float) gradScale),
                 zeroGradients);
+        if (zeroGradients) {
+            for (int i = 0; i < zeroedRows.size(); i++) {
+                zeroedRows.get(i).zeroed(zeroedGrads.get(i));
+            }
+        }
         return true;
+    }
+
+    /**
+     * One parameter's update as spans of whole rows: runs of rows that may have a gradient as they are, the rows
+     * between them with the gradient known to be zero (null: not read, not cleared).
+     */
+    private static void addRowSpans(List<HostAdamWKernel.Segment> out, ByteBuffer p, ByteBuffer g, ByteBuffer m,
+            ByteBuffer v, float decay, int[] nonzeroRows, int cols) {
+        int rowBytes = cols * Float.BYTES;
+        int totalRows = p.capacity() / rowBytes;
+        int row = 0;
+        for (int i = 0; i < nonzeroRows.length; ) {
+            int first = nonzeroRows[i];
+            int end = first + 1; // a run of consecutive touched rows [first, end)
+            while (++i < nonzeroRows.length && nonzeroRows[i] == end) {
+                end++;
+            }
+            if (first > row) {
+                out.add(span(p, null, m, v, decay, row * rowBytes, (first - row) * rowBytes));
+            }
+            out.add(span(p, g, m, v, decay, first * rowBytes, (end - first) * rowBytes));
+            row = end;
+        }
+        if (row < totalRows) {
+            out.add(span(p, null, m, v, decay, row * rowBytes, (totalRows - row) * rowBytes));
+        }
+    }
+
+    private static HostAdamWKernel.Segment span(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, float decay,
+            int offset, int bytes) {
+        return new HostAdamWKernel.Segment(slice(p, offset, bytes), g == null ? null : slice(g, offset, bytes),
+                slice(m, offset, bytes), slice(v, offset, bytes), decay);
+    }
+
+    private static ByteBuffer slice(ByteBuffer b, int offset, int bytes) {
+        return b.slice(offset, bytes).order(ByteOrder.nativeOrder());
     }
 
     /** Zeroes every parameter's gradient (not DJL's zeroGradients(), which walks the JVM and leaks handles). */

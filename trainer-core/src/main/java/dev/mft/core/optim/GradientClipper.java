@@ -6,7 +6,10 @@ import ai.djl.ndarray.types.DataType;
 import dev.mft.core.tensor.Autograd;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import dev.mft.core.tensor.Ops;
 
 /** Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_: scale = max_norm / (norm + 1e-6) when below 1. */
 public final class GradientClipper {
@@ -30,15 +33,35 @@ public final class GradientClipper {
      * (one vectorized pass over each gradient, no temporaries of gradient size) and ONE host read.
      */
     public static double norm(List<Parameter> params, NDManager scratch) {
+        return norm(params, p -> null, scratch);
+    }
+
+    /**
+     * The same, reading only the rows that {@code touchedRows} lists for a parameter (where it gives a record that
+     * still holds): the other rows of such a gradient are zero and add nothing.
+     */
+    public static double norm(List<Parameter> params, Function<Parameter, TouchedRows> touchedRows,
+            NDManager scratch) {
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDList norms = new NDList(params.size());
             for (Parameter p : params) {
                 NDArray g = Autograd.gradient(p.array(), scratch);
-                if (g != null) {
-                    NDArray n = g.norm();
-                    n.attach(scratch);
-                    norms.add(n);
+                if (g == null) {
+                    continue;
                 }
+                TouchedRows rows = touchedRows.apply(p);
+                int[] nonzero = rows == null ? null : rows.rowsOf(g);
+                if (nonzero != null) {
+                    if (nonzero.length == 0) {
+                        continue;
+                    }
+                    NDArray index = scratch.create(Arrays.stream(nonzero).asLongStream().toArray());
+                    g = Ops.embedding(index, g); // [rows, cols]: the rows that can be nonzero
+                    g.attach(scratch);
+                }
+                NDArray n = g.norm();
+                n.attach(scratch);
+                norms.add(n);
             }
             if (norms.isEmpty()) {
                 return 0;

@@ -40,15 +40,18 @@ final class HostAdamWKernel {
     static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /**
-     * One parameter's four streams, fp32 in native byte order, contiguous, of equal length, and its weight-decay
-     * factor.
+     * One parameter's (or a span of one's) four streams, fp32 in native byte order, contiguous, of equal length, and
+     * its weight-decay factor. {@code grad} null: the gradient is known to be all zeros there (rows of an embedding
+     * table no token of the step touched, see {@link TouchedRows}), so it is neither read nor cleared; the update is
+     * the one a zero gradient gives, with the same bits.
      */
     record Segment(ByteBuffer param, ByteBuffer grad, ByteBuffer exp, ByteBuffer expSq, float decay) {
         Segment {
             int n = param.capacity();
-            if (grad.capacity() != n || exp.capacity() != n || expSq.capacity() != n || n % Float.BYTES != 0) {
+            int g = grad == null ? n : grad.capacity();
+            if (g != n || exp.capacity() != n || expSq.capacity() != n || n % Float.BYTES != 0) {
                 throw new IllegalArgumentException("AdamW streams differ in length: param " + n + " bytes, grad "
-                        + grad.capacity() + ", exp_avg " + exp.capacity() + ", exp_avg_sq " + expSq.capacity());
+                        + g + ", exp_avg " + exp.capacity() + ", exp_avg_sq " + expSq.capacity());
             }
         }
 
@@ -106,14 +109,16 @@ final class HostAdamWKernel {
             // there are, and loading one later (a float or read-only view) throws the compiled code away
             b[0].asFloatBuffer().get(0);
             b[0].asReadOnlyBuffer().asFloatBuffer().get(0);
+            // every third call with a gradient known to be zero (null), so C2 compiles that branch too instead of
+            // trapping out of the compiled kernel the first time a step passes one
             for (int i = 0; i < 6000; i++) {
-                VectorAdamW.update(b[0], b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
+                VectorAdamW.update(b[0], i % 3 == 0 ? null : b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
             }
             long deadline = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < deadline) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < 100; i++) {
-                    VectorAdamW.update(b[0], b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
+                    VectorAdamW.update(b[0], i % 3 == 0 ? null : b[1], b[2], b[3], 0, n, s, 1f, i % 2 == 0);
                 }
                 if (System.nanoTime() - t0 < 50_000) { // < 0.5 us a call: compiled
                     break;
@@ -163,20 +168,25 @@ final class HostAdamWKernel {
                         clearGradients);
                 return;
             }
-            FloatBuffer param = seg.param.asFloatBuffer(), grad = seg.grad.asFloatBuffer();
+            FloatBuffer param = seg.param.asFloatBuffer();
+            FloatBuffer grad = seg.grad == null ? null : seg.grad.asFloatBuffer();
             FloatBuffer exp = seg.exp.asFloatBuffer(), expSq = seg.expSq.asFloatBuffer();
             float[] p = scratch[0], g = scratch[1], m = scratch[2], v = scratch[3];
             for (int at = range.from; at < range.to; at += BLOCK) {
                 int n = Math.min(BLOCK, range.to - at);
                 param.get(at, p, 0, n);
-                grad.get(at, g, 0, n);
+                if (grad != null) {
+                    grad.get(at, g, 0, n);
+                } else {
+                    java.util.Arrays.fill(g, 0, n, 0f);
+                }
                 exp.get(at, m, 0, n);
                 expSq.get(at, v, 0, n);
                 blockUpdate(p, g, m, v, n, s, seg.decay);
                 param.put(at, p, 0, n);
                 exp.put(at, m, 0, n);
                 expSq.put(at, v, 0, n);
-                if (clearGradients) {
+                if (clearGradients && grad != null) {
                     grad.put(at, ZEROS, 0, n);
                 }
             }

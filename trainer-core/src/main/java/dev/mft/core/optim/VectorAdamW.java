@@ -25,7 +25,9 @@ final class VectorAdamW {
 
     /**
      * Updates elements [from, to) of one parameter in place; with {@code clearGradient} the gradient's elements are set
-     * to 0 in the same pass (the next step's zero_grad, done while the memory is in cache).
+     * to 0 in the same pass (the next step's zero_grad, done while the memory is in cache). {@code g} null: the
+     * gradient is 0 over the range (neither read nor cleared); the same operations then run on zeros, so the bits are
+     * those of a zero-filled gradient.
      */
     static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to,
             HostAdamWKernel.Scalars s, float decay, boolean clearGradient) {
@@ -35,12 +37,12 @@ final class VectorAdamW {
         int i = from;
         for (; i + LANES <= to; i += LANES) {
             int at = i * Float.BYTES;
-            FloatVector gi = FloatVector.fromByteBuffer(SPECIES, g, at, ORDER).mul(scale);
+            FloatVector gi = g == null ? zero : FloatVector.fromByteBuffer(SPECIES, g, at, ORDER).mul(scale);
             FloatVector mi = FloatVector.fromByteBuffer(SPECIES, m, at, ORDER).mul(b1).add(gi.mul(c1));
             FloatVector vi = FloatVector.fromByteBuffer(SPECIES, v, at, ORDER).mul(b2).add(gi.mul(c2).mul(gi));
             mi.intoByteBuffer(m, at, ORDER);
             vi.intoByteBuffer(v, at, ORDER);
-            if (clearGradient) {
+            if (clearGradient && g != null) {
                 zero.intoByteBuffer(g, at, ORDER);
             }
             FloatVector denom = vi.sqrt().div(bias2Sqrt).add(eps);
@@ -51,12 +53,12 @@ final class VectorAdamW {
         // copies into fresh arrays (measured: that made the warm-up allocate and cost ~200 MB of peak RSS)
         for (; i < to; i++) {
             int at = i * Float.BYTES;
-            float gi = g.getFloat(at) * scale;
+            float gi = g == null ? 0f : g.getFloat(at) * scale;
             float mi = b1 * m.getFloat(at) + c1 * gi;
             float vi = b2 * v.getFloat(at) + c2 * gi * gi;
             m.putFloat(at, mi);
             v.putFloat(at, vi);
-            if (clearGradient) {
+            if (clearGradient && g != null) {
                 g.putFloat(at, 0f);
             }
             float denom = (float) Math.sqrt(vi) / bias2Sqrt + eps;

@@ -17,6 +17,17 @@ public final class SingleDevice implements ParallelStrategy {
         optimizer.useFlatBuffers(); // one device: nothing else points the parameters at other memory
     }
 
+    /**
+     * Lets clipping and AdamW read only the rows of {@code parameter}'s gradient that {@code rows} records (the
+     * embedding table's: the step's tokens); nothing happens when the optimizer does not train it (LoRA). Safe here:
+     * on one device nothing writes gradients behind libtorch's version counter.
+     */
+    public void trackTouchedRows(ai.djl.ndarray.NDArray parameter, dev.mft.core.optim.TouchedRows rows) {
+        if (optimizer.parameters().stream().anyMatch(p -> p.array() == parameter)) {
+            optimizer.trackTouchedRows(parameter, rows);
+        }
+    }
+
     /** The parameters the optimizer updates (fp16 unscaling reaches their gradients directly). */
     public java.util.List<dev.mft.core.optim.Parameter> parameters() {
         return optimizer.parameters();
@@ -34,7 +45,7 @@ public final class SingleDevice implements ParallelStrategy {
 
     @Override
     public double clipGradients(double maxNorm, NDManager scratch) {
-        double norm = GradientClipper.norm(optimizer.parameters(), scratch);
+        double norm = GradientClipper.norm(optimizer.parameters(), optimizer::touchedRows, scratch);
         pendingGradScale = GradientClipper.scale(norm, maxNorm);
         return norm;
     }

@@ -165,6 +165,25 @@ public final class TorchShim {
         return dataPointer(array) - offset[0] * dtypeOf(array).byteSize();
     }
 
+    /**
+     * The tensor's version counter ({@code aten::_version}): every in-place op on it, or on a view of its memory, adds
+     * one (autograd's accumulation into a {@code .grad} included); writes through raw memory do not.
+     */
+    public long version(NDArray array) {
+        long[] stack = {newHandle(array)};
+        dispatch("aten::_version", "", stack);
+        return stack[0];
+    }
+
+    /**
+     * The address of the {@code TensorImpl} behind a handle (an {@code at::Tensor} is one pointer to it): the same for
+     * every handle of one tensor, e.g. each {@code getGradient()} of a parameter, and different for another tensor
+     * alive at the same time.
+     */
+    public long tensorImpl(NDArray array) {
+        return new Pointer(handle(array)).getLong(0);
+    }
+
     /** Sets every element to zero in place (a multiply by 0 would keep NaNs). */
     public void zero(NDArray array) {
         check(library.getFunction("aoti_torch_zero_").invokeInt(new Object[] {handle(array)}), "aoti_torch_zero_");

@@ -84,6 +84,9 @@ public final class Trainer {
         }
         this.model = model;
         this.parallel = parallel;
+        if (parallel instanceof SingleDevice single && model.embeddingRows() != null) {
+            single.trackTouchedRows(model.embeddingWeight(), model.embeddingRows());
+        }
         this.schedule = schedule;
         this.settings = settings;
         this.sink = sink;

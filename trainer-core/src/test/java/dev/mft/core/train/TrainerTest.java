@@ -130,9 +130,19 @@ class TrainerTest {
     void autoChunksKeepEachChunksLogitsWithinTheBudget() {
         TrainerSettings auto = new TrainerSettings(1, 0, 1, 1.0, 1);
         assertEquals(TrainerSettings.AUTO_CHUNK, auto.lossChunkTokens());
-        // CPU, 32k vocabulary: 32 MiB / (4 B x 32000) = 262 tokens a chunk once a micro-batch has more
-        assertEquals(262, auto.chunkTokens(4096, 32000, false));
-        assertEquals(0, auto.chunkTokens(262, 32000, false), "logits within the budget: no chunks");
+        // CPU, 32k vocabulary: the budget / (4 B x 32000) tokens a chunk once a micro-batch has more
+        int cpuChunk = (int) (TrainerSettings.chunkBytes(false) / (4L * 32000));
+        assertEquals(cpuChunk, auto.chunkTokens(4096, 32000, false));
+        assertEquals(0, auto.chunkTokens(cpuChunk, 32000, false), "logits within the budget: no chunks");
+        // the CPU budget: the last-level cache, within 16 and 64 MiB (a 32 MiB L3: 262 tokens of a 32k vocabulary)
+        assertEquals(32L << 20, TrainerSettings.cpuChunkBytes(TrainerSettings.parseCacheSize("32768K")));
+        assertEquals(262, (int) (TrainerSettings.cpuChunkBytes(32L << 20) / (4L * 32000)));
+        assertEquals(64L << 20, TrainerSettings.cpuChunkBytes(TrainerSettings.parseCacheSize("491520K")));
+        assertEquals(16L << 20, TrainerSettings.cpuChunkBytes(TrainerSettings.parseCacheSize("2M")));
+        assertEquals(32L << 20, TrainerSettings.cpuChunkBytes(0), "unknown cache: 32 MiB");
+        assertEquals(0, TrainerSettings.parseCacheSize("many"));
+        long chunkBytes = TrainerSettings.chunkBytes(false);
+        assertTrue(chunkBytes >= 16L << 20 && chunkBytes <= 64L << 20, "this machine's budget " + chunkBytes);
         // GPU, Qwen2's 151,936 vocabulary: 1 GiB / (4 B x 151936) = 1766.8 -> 1766 tokens
         assertEquals(1766, auto.chunkTokens(2048, 151936, true));
         TrainerSettings never = new TrainerSettings(1, 0, 1, 1.0, 1, 5, false, TrainerSettings.NO_CHUNKS);
@@ -140,6 +150,36 @@ class TrainerTest {
         TrainerSettings fixed = new TrainerSettings(1, 0, 1, 1.0, 1, 5, false, 100);
         assertEquals(100, fixed.chunkTokens(4096, 32000, false));
         assertEquals(0, fixed.chunkTokens(100, 32000, false));
+    }
+
+    @Test
+    void theEmbeddingsGradientIsReadOnlyInTheRowsOfTheStepsTokens() {
+        // a vocabulary far larger than a step's tokens: most of the table's gradient rows stay zero
+        ModelConfig config = TinyModels.llama(500, 16, 2, 4, 2, 24);
+        TokenBatch b = TokenBatch.unpadded(1, 6, new int[] {7, 300, 301, 7, 499, 2}, new int[] {7, 300, 301, 7, 499, 2});
+        TorchRuntime.start();
+        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+            ModelWeights w = ModelWeights.random(config, 0, 0.2, root, Device.cpu());
+            var params = w.trainAll();
+            LlamaModel model = new LlamaModel(config, w.tensors(), new RotaryEmbedding(root, config),
+                    LinearFactory.dense(), LlamaModel.Attention.SDPA);
+            AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root);
+            LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, 3);
+            List<int[]> seen = new ArrayList<>();
+            NDArray embed = model.embeddingWeight();
+            MetricsSink sink = m -> {
+                try (NDManager s = root.newSubManager()) {
+                    seen.add(model.embeddingRows().rowsOf(dev.mft.core.tensor.Autograd.gradient(embed, s)));
+                }
+            };
+            // the clip at every step reads the record; AdamW reads it and clears it
+            new Trainer(model, opt, lr, new TrainerSettings(3, 0, 1, 1.0, 1), sink, root, Device.cpu())
+                    .train(fixed(List.of(b)));
+            assertEquals(3, seen.size());
+            for (int[] rows : seen) {
+                assertArrayEquals(new int[0], rows, "each step ended with its rows read and cleared");
+            }
+        }
     }
 
     @Test
