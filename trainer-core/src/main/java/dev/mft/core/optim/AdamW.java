@@ -72,6 +72,8 @@ public final class AdamW implements AutoCloseable {
     private FlatParameters flat; // built by the first update that takes the flat path
     /** Parameters whose gradient touches few rows, with the record of which (see {@link #trackTouchedRows}). */
     private final Map<NDArray, TouchedRows> touched = new IdentityHashMap<>();
+    /** The host kernel's views of p, g, m, v of each parameter (slots 4i .. 4i+3), kept across steps. */
+    private final HostViews hostViews;
 
     public AdamW(List<Parameter> params, Settings settings, NDManager parent) {
         this(params, settings, parent, GradientSource.AUTOGRAD);
@@ -83,6 +85,7 @@ public final class AdamW implements AutoCloseable {
         this.gradients = gradients;
         this.params = List.copyOf(params);
         this.stateManager = parent.newSubManager();
+        this.hostViews = new HostViews(4 * this.params.size());
         for (Parameter p : this.params) {
             m.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
             v.add(stateManager.zeros(p.array().getShape(), p.array().getDataType(), p.array().getDevice()));
@@ -301,7 +304,6 @@ public final class AdamW implements AutoCloseable {
      */
     private boolean hostStep(double lr, double gradScale, double stepSize, double bc2Sqrt, boolean zeroGradients,
             NDManager scratch) {
-        TorchShim shim = TorchShim.get();
         List<HostAdamWKernel.Segment> segments = new ArrayList<>(params.size());
         List<TouchedRows> zeroedRows = new ArrayList<>(touched.size());
         List<NDArray> zeroedGrads = new ArrayList<>(touched.size());
@@ -311,8 +313,8 @@ public final class AdamW implements AutoCloseable {
             if (g == null) {
                 continue;
             }
-            ByteBuffer pf = shim.hostFloatBytes(p.array()), gf = shim.hostFloatBytes(g);
-            ByteBuffer mf = shim.hostFloatBytes(m.get(i)), vf = shim.hostFloatBytes(v.get(i));
+            ByteBuffer pf = hostViews.of(4 * i, p.array()), gf = hostViews.of(4 * i + 1, g);
+            ByteBuffer mf = hostViews.of(4 * i + 2, m.get(i)), vf = hostViews.of(4 * i + 3, v.get(i));
             if (pf == null || gf == null || mf == null || vf == null) {
                 return false; // not all host fp32 and contiguous: nothing was changed yet, the composed path runs
             }
