@@ -250,4 +250,43 @@ class FusedAdamWTest {
             }
         }
     }
+
+    @Test
+    void gradientNormOfLargeTensorsKeepsFiveDigits() {
+        TorchRuntime.start();
+        // 2^22 positive squares (the hard case for fp32 sums: every term adds to a growing total) in a [2048, 2048]
+        // gradient, and a small one next to it
+        int side = 2048;
+        SplittableRandom r = new SplittableRandom(42);
+        float[] big = new float[side * side];
+        float[] small = new float[33];
+        double sum = 0;
+        for (int k = 0; k < big.length; k++) {
+            big[k] = (float) r.nextDouble();
+            sum += (double) big[k] * big[k];
+        }
+        for (int k = 0; k < small.length; k++) {
+            small[k] = (float) (r.nextGaussian() * 1e-3);
+            sum += (double) small[k] * small[k];
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.zeros(new Shape(side, side));
+            w.setRequiresGradient(true);
+            NDArray v = m.zeros(new Shape(small.length));
+            v.setRequiresGradient(true);
+            JniUtils.setGradMode(true);
+            try (NDManager s = m.newSubManager()) {
+                NDArray loss = w.mul(s.create(big, new Shape(side, side))).sum().add(v.mul(s.create(small)).sum());
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) s.ones(new Shape(), DataType.FLOAT32), false, false);
+            }
+            List<Parameter> params = List.of(new Parameter("w", w, true), new Parameter("v", v, true));
+            try (NDManager scratch = m.newSubManager()) {
+                double norm = GradientClipper.norm(params, scratch);
+                // measured on an AVX-512 host: 1.0e-6 here (BLAS dot's many partial sums); libtorch's per-tensor
+                // norm, which torch's clip_grad_norm_ takes on the CPU, is off by 6.7e-5 (one 8-lane accumulator
+                // over 2^22 terms): the bound leaves room for fewer partial sums on AVX2 and still fails that
+                assertEquals(Math.sqrt(sum), norm, 2e-5 * Math.sqrt(sum));
+            }
+        }
+    }
 }
