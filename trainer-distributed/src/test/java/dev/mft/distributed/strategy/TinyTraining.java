@@ -203,7 +203,9 @@ final class TinyTraining {
             params.add(new Parameter(prefix + ".lora_B.weight", b, true));
             all.put(prefix + ".lora_A.weight", a);
             all.put(prefix + ".lora_B.weight", b);
-            return x -> Ops.linear(x, weight, bias).add(Ops.linear(Ops.linear(x, a, null), b, null).mul(2));
+            // Ops.scale, not DJL's mul(2): that scalar's Java buffer can be collected and reused before the backward
+            // reads it (see Ops.scale), which made the ranks' LoRA weights differ from one process's now and then
+            return x -> Ops.linear(x, weight, bias).add(Ops.scale(Ops.linear(Ops.linear(x, a, null), b, null), 2));
         };
     }
 
