@@ -14,6 +14,7 @@ import dev.mft.core.model.RotaryEmbedding;
 import dev.mft.core.model.TinyModels;
 import dev.mft.core.optim.Parameter;
 import dev.mft.core.tensor.Autograd;
+import dev.mft.core.tensor.Ops;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.train.BatchArrays;
 import dev.mft.core.train.TokenBatch;
@@ -79,8 +80,9 @@ class ChunkedLmLossTest {
                 double loss = 0;
                 for (int pass = 0; pass < passes; pass++) {
                     if (chunk == 0) {
-                        NDArray l = CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.forward(ids, pos,
-                                b.maxPosition()), b), weights).mul(scale);
+                        // Ops.scale, not mul(Number): the backward reads the factor (see Ops.scale)
+                        NDArray l = Ops.scale(CausalLmLoss.weightedSum(CausalLmLoss.tokenLosses(model.forward(ids, pos,
+                                b.maxPosition()), b), weights), scale);
                         loss += CausalLmLoss.value(l);
                         Autograd.backward(l);
                     } else {

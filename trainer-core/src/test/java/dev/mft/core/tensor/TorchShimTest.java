@@ -73,7 +73,8 @@ class TorchShimTest {
             JniUtils.setGradMode(true); // DJL starts with grad mode off (thread-local)
             NDArray x = m.create(new float[] {1f, 2f, 3f});
             x.setRequiresGradient(true);
-            NDArray y = shim.cast(x, TorchDType.FLOAT64).mul(2).sum(); // d(sum 2x)/dx = 2
+            // d(sum 2x)/dx = 2; Ops.scale, not mul(Number): the backward reads the factor (see Ops.scale)
+            NDArray y = Ops.scale(shim.cast(x, TorchDType.FLOAT64), 2).sum();
             JniUtils.backward((PtNDArray) y, (PtNDArray) m.ones(new Shape(), DataType.FLOAT64), false, false);
             assertArrayEquals(new float[] {2f, 2f, 2f}, x.getGradient().toFloatArray());
         }
