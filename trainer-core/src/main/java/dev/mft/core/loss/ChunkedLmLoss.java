@@ -62,7 +62,9 @@ public final class ChunkedLmLoss {
      * {@code c_i * (softmax - onehot(target_i))}, {@code c_i = scale * w_i}, in place; one matmul gives the hidden
      * states' gradient, a second adds the head weight's straight into its {@code .grad}
      * ({@link TorchShim#addMatMulInto}). At most two [chunk, V] buffers instead of autograd's four (logits,
-     * log-softmax, their gradients), and no separate accumulation of the head's gradient. In bf16/fp16 the matmuls run
+     * log-softmax, their gradients), and no separate accumulation of the head's gradient. On the CPU in fp32 one
+     * [chunk, V] buffer: the softmax is written over the logits, the loss read back from the target probabilities
+     * (see {@code hostLoss}), the row weights put on the [chunk, H] sides. In bf16/fp16 the matmuls run
      * in the compute dtype (the head cast once per micro-batch) and the softmax in fp32, as autograd's path does; the
      * head's gradient is cast to fp32 and added into the master's {@code .grad}. The decoder's backward is left to
      * the caller ({@code Autograd.backward(normed, upstream)}).
@@ -155,7 +157,7 @@ public final class ChunkedLmLoss {
          * {@link #SMALLEST_PROBABILITY} (a token loss above ~69, or NaN) its log would lose digits or be -inf, so that
          * row's log-probability is taken from a log-softmax of its logits instead, exactly as on the device path.
          */
-        private NDArray hostLoss(NDArray logits, NDArray softmax, NDArray idx, long[] targets, float[] weighted,
+        private NDArray hostLoss(NDArray x, NDArray softmax, NDArray idx, long[] targets, float[] weighted,
                 NDManager c) {
             float[] p = softmax.gather(idx, 1).toFloatArray();
             double sum = 0;
@@ -163,7 +165,8 @@ public final class ChunkedLmLoss {
                 if (p[i] >= SMALLEST_PROBABILITY) {
                     sum += weighted[i] * Math.log(p[i]);
                 } else { // rare: one row through the log-softmax
-                    NDArray row = logits.get(i).expandDims(0).logSoftmax(1); // [1, V]
+                    // the softmax overwrote the logits: this row's again, from its hidden state
+                    NDArray row = Ops.linear(x.get(i).expandDims(0), headC, null).logSoftmax(1); // [1, V]
                     row.attach(c);
                     sum += weighted[i] * (double) row.get(0, targets[i]).getFloat();
                 }
@@ -191,10 +194,9 @@ public final class ChunkedLmLoss {
             NDArray value; // the loss -sum_i c_i * log p(target_i), a fp64 scalar
             NDArray xs = x; // x, its rows times c_i where the weights go onto the [c, H] sides
             if (hostSoftmax) {
-                try (NDArray logits = Ops.linear(x, headC, null)) {
-                    g = logits.softmax(1); // one pass (a log-softmax and its exp took two)
-                    value = hostLoss(logits, g, idx, index, weighted, c);
-                }
+                g = Ops.linear(x, headC, null);
+                shim.softmaxInPlace(g, 1); // one pass (a log-softmax and its exp took two), over the logits
+                value = hostLoss(x, g, idx, index, weighted, c);
                 // G = softmax - onehot(target), and the row weights c_i go onto the small [c, H] sides instead of
                 // the [c, V] matrix: (c * G) W = c * (G W) and (c * G)^T x = G^T (c * x), one pass over G fewer
                 shim.scatterAdd(g, 1, idx, c.full(new Shape(to - from, 1), -1f));

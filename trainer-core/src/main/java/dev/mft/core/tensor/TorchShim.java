@@ -433,6 +433,16 @@ public final class TorchShim {
     }
 
     /**
+     * {@code aten::_softmax.out(x, dim, false, out=x)}: the softmax along {@code dim} written over x itself (the CPU
+     * kernel reads each row's max before it writes the row). No autograd: call it under no-grad.
+     */
+    public void softmaxInPlace(NDArray x, int dim) {
+        long[] stack = {newHandle(x), dim, 0L, newHandle(x)};
+        dispatch("aten::_softmax", "out", stack);
+        deleteHandle(stack[0]); // the returned alias of x
+    }
+
+    /**
      * {@code aten::dot} of two 1-D tensors (BLAS {@code sdot} on the CPU, many partial sums): a fp32 0-d tensor. As
      * {@code dot(x, x)} the sum of squares in half the time of {@code aten::linalg_vector_norm}'s CPU kernel (one
      * 8-lane accumulator, one thread).
