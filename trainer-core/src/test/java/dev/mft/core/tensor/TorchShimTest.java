@@ -181,4 +181,52 @@ class TorchShimTest {
             assertEquals(b * h * t * d, q.getGradient().toFloatArray().length);
         }
     }
+
+    @Test
+    void softmaxInPlaceOverwritesTheInputWithRowProbabilities() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+            int rows = 3, cols = 1000;
+            float[] logits = new float[rows * cols];
+            for (int k = 0; k < logits.length; k++) {
+                logits[k] = (float) (r.nextGaussian() * 8);
+            }
+            NDArray x = m.create(logits, new Shape(rows, cols));
+            long address = shim.dataPointer(x);
+            shim.softmaxInPlace(x, 1);
+            assertEquals(address, shim.dataPointer(x), "written over the input");
+            float[] p = x.toFloatArray();
+            for (int i = 0; i < rows; i++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    max = Math.max(max, logits[i * cols + j]);
+                }
+                for (int j = 0; j < cols; j++) {
+                    sum += Math.exp(logits[i * cols + j] - max);
+                }
+                for (int j = 0; j < cols; j++) { // against softmax in double
+                    double want = Math.exp(logits[i * cols + j] - max) / sum;
+                    assertEquals(want, p[i * cols + j], 1e-6 * want + 1e-12, "row " + i + ", column " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dotOfAVectorWithItselfIsItsSumOfSquares() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] v = new float[100_003];
+            double want = 0;
+            for (int k = 0; k < v.length; k++) {
+                v[k] = (float) Math.sin(k * 0.37);
+                want += (double) v[k] * v[k];
+            }
+            NDArray x = m.create(v);
+            NDArray d = shim.dot(x, x);
+            assertEquals(0, d.getShape().dimension(), "a 0-d tensor");
+            assertEquals(want, d.getFloat(), 1e-5 * want);
+        }
+    }
 }
