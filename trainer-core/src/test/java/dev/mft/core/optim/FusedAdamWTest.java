@@ -39,7 +39,7 @@ class FusedAdamWTest {
     private static void setGradient(NDManager m, NDArray w, float[] g) {
         JniUtils.setGradMode(true);
         try (NDManager s = m.newSubManager()) {
-            NDArray loss = w.mul(s.create(g)).sum();
+            NDArray loss = w.mul(s.create(g, w.getShape())).sum();
             JniUtils.backward((PtNDArray) loss, (PtNDArray) s.ones(new Shape(), DataType.FLOAT32), false, false);
         }
     }
@@ -274,11 +274,8 @@ class FusedAdamWTest {
             w.setRequiresGradient(true);
             NDArray v = m.zeros(new Shape(small.length));
             v.setRequiresGradient(true);
-            JniUtils.setGradMode(true);
-            try (NDManager s = m.newSubManager()) {
-                NDArray loss = w.mul(s.create(big, new Shape(side, side))).sum().add(v.mul(s.create(small)).sum());
-                JniUtils.backward((PtNDArray) loss, (PtNDArray) s.ones(new Shape(), DataType.FLOAT32), false, false);
-            }
+            setGradient(m, w, big);
+            setGradient(m, v, small);
             List<Parameter> params = List.of(new Parameter("w", w, true), new Parameter("v", v, true));
             try (NDManager scratch = m.newSubManager()) {
                 double norm = GradientClipper.norm(params, scratch);

@@ -13,6 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.engine.PtNDArray;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class TorchShimTest {
@@ -186,7 +187,7 @@ class TorchShimTest {
     void softmaxInPlaceOverwritesTheInputWithRowProbabilities() {
         TorchShim shim = TorchShim.get();
         try (NDManager m = NDManager.newBaseManager()) {
-            java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+            SplittableRandom r = new SplittableRandom(3);
             int rows = 3, cols = 1000;
             float[] logits = new float[rows * cols];
             for (int k = 0; k < logits.length; k++) {

@@ -112,13 +112,9 @@ public final class ZeroStrategy extends RankedStrategy {
         if (stage == 1) {
             plan.trainableBuckets().forEach(b -> b.reduceScatterGradsInPlace(collective));
         }
-        double local = 0;
         try (Autograd.NoGrad ng = Autograd.noGrad()) {
-            for (Bucket b : plan.trainableBuckets()) {
-                NDArray sq = b.gradShard().square().sum();
-                sq.attach(scratch);
-                local += sq.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-            }
+            double local = GradientClipper.sumOfSquares( // this rank's shards, one host read
+                    plan.trainableBuckets().stream().map(Bucket::gradShard).toList(), scratch);
             double norm = Math.sqrt(sumOverRanks(local)); // the padding's gradients are 0: they add nothing
             double scale = GradientClipper.scale(norm, maxNorm);
             if (scale != 1) {
