@@ -17,19 +17,6 @@ public final class GradientClipper {
     private GradientClipper() {}
 
     /**
-     * Returns the global L2 norm of all gradients (before clipping) and scales them in place when it exceeds
-     * {@code maxNorm}; {@code maxNorm <= 0} only measures. One host sync per call.
-     */
-    public static double clip(List<Parameter> params, double maxNorm, NDManager scratch) {
-        double norm = norm(params, scratch);
-        double scale = scale(norm, maxNorm);
-        if (scale != 1) {
-            scale(params, scale, scratch);
-        }
-        return norm;
-    }
-
-    /**
      * The global L2 norm of all gradients, unchanged: each gradient's sum of squares in one vectorized pass (no
      * temporaries of gradient size), ONE host read of those sums, added and rooted in double.
      */

@@ -14,12 +14,15 @@ import java.util.Map;
 /**
  * ZeRO stage 0, i.e. DDP: every rank holds everything; gradients are views of flat buckets, summed over ranks in
  * place once per optimizer step (after the last micro-batch, so accumulation costs no extra communication); then
- * every rank clips and steps AdamW identically.
+ * every rank measures the same global norm and steps AdamW identically, the clip factor applied inside the update
+ * (no pass over the gradients of its own), as on one device.
  */
 public final class Ddp extends RankedStrategy {
     private final AdamW optimizer;
     private final List<Bucket> buckets;
     private final Map<String, NDArray> tensors;
+    /** The clip factor measured by {@link #clipGradients}, applied inside the next update. */
+    private double pendingGradScale = 1.0;
 
     public Ddp(Collective collective, List<Parameter> trainable, Map<String, NDArray> tensors, AdamW.Settings adam,
             ZeroSettings settings, NDManager parent, Device device) {
@@ -35,16 +38,20 @@ public final class Ddp extends RankedStrategy {
     @Override
     public double clipGradients(double maxNorm, NDManager scratch) {
         buckets.forEach(b -> b.allReduceGrads(collective));
-        return GradientClipper.clip(optimizer.parameters(), maxNorm, scratch); // identical gradients: identical norm
+        double norm = GradientClipper.norm(optimizer.parameters(), scratch); // identical gradients: identical norm
+        pendingGradScale = GradientClipper.scale(norm, maxNorm);
+        return norm;
     }
 
     @Override
     public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, scratch);
+        optimizer.step(lr, pendingGradScale, scratch);
+        pendingGradScale = 1.0;
     }
 
     @Override
     public void zeroGrad() {
+        pendingGradScale = 1.0; // a skipped (non-finite) step leaves no factor behind
         buckets.forEach(Bucket::zeroGrads);
     }
 

@@ -26,6 +26,8 @@ public final class ZeroStrategy extends RankedStrategy {
     private final int stage;
     private final ModulePlan plan;
     private final AdamW optimizer;
+    /** The clip factor measured by {@link #clipGradients}, applied inside the next update. */
+    private double pendingGradScale = 1.0;
     private final LayerwiseRunner runner;
     private final Map<String, NDArray> tensors;
 
@@ -116,17 +118,15 @@ public final class ZeroStrategy extends RankedStrategy {
             double local = GradientClipper.sumOfSquares( // this rank's shards, one host read
                     plan.trainableBuckets().stream().map(Bucket::gradShard).toList(), scratch);
             double norm = Math.sqrt(sumOverRanks(local)); // the padding's gradients are 0: they add nothing
-            double scale = GradientClipper.scale(norm, maxNorm);
-            if (scale != 1) {
-                plan.trainableBuckets().forEach(b -> b.gradShard().muli(scale));
-            }
+            pendingGradScale = GradientClipper.scale(norm, maxNorm); // applied inside the update: no pass of its own
             return norm;
         }
     }
 
     @Override
     public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, scratch);
+        optimizer.step(lr, pendingGradScale, scratch);
+        pendingGradScale = 1.0;
         publishShards();
     }
 
@@ -146,6 +146,7 @@ public final class ZeroStrategy extends RankedStrategy {
 
     @Override
     public void zeroGrad() {
+        pendingGradScale = 1.0; // a skipped (non-finite) step leaves no factor behind
         plan.trainableBuckets().forEach(Bucket::zeroGrads);
     }
 
