@@ -11,7 +11,7 @@ import dev.mft.core.model.LlamaModel;
  * <pre>
  *   sumOverRanks(token counts)                        the global batch's trained tokens normalize the loss
  *   per micro-batch: forward, loss, backward, afterBackward
- *   sumOverRanks(loss sum), clipGradients, optimizerStep, zeroGrad
+ *   sumOverRanks(loss sum), gradientNorm, optimizerStep, zeroGrad
  * </pre>
  * Every rank makes the same calls in the same order: collectives inside them pair up across ranks.
  */
@@ -48,15 +48,17 @@ public interface ParallelStrategy extends AutoCloseable {
     default void afterBackward(NDManager scratch) {}
 
     /**
-     * Makes the step's gradients whole across ranks, measures their global L2 norm (before clipping) and clips to
-     * {@code maxNorm} ({@code <= 0}: only measures); every rank returns the same norm. A strategy may defer the
-     * scaling into the next {@link #optimizerStep} (one pass fewer over the gradients); the gradients are then
-     * unclipped until that update, which is the only reader.
+     * Makes the step's gradients whole across ranks and returns their global L2 norm; every rank returns the same
+     * norm. The gradients are left as they are: clipping is the factor {@link #optimizerStep} is given.
      */
-    double clipGradients(double maxNorm, NDManager scratch);
+    double gradientNorm(NDManager scratch);
 
-    /** AdamW on what this rank owns, then whatever makes the updated parameters visible to every rank. */
-    void optimizerStep(double lr, NDManager scratch);
+    /**
+     * AdamW on what this rank owns, every gradient multiplied by {@code gradScale} first (the global-norm clip
+     * factor, inside the update: no pass of its own), then whatever makes the updated parameters visible to every
+     * rank.
+     */
+    void optimizerStep(double lr, double gradScale, NDManager scratch);
 
     /**
      * Makes the whole model usable by a plain forward (evaluation between steps); ZeRO-3 gathers its shards here. By

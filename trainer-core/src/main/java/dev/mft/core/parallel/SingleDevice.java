@@ -7,8 +7,6 @@ import dev.mft.core.optim.GradientClipper;
 /** One process: parameters, gradients and AdamW state all here; no collectives. */
 public final class SingleDevice implements ParallelStrategy {
     private final AdamW optimizer;
-    /** The clip factor measured by {@link #clipGradients}, applied inside the next update (no pass of its own). */
-    private double pendingGradScale = 1.0;
     /** Whether the last optimizer step already zeroed the gradients, and nothing has accumulated into them since. */
     private boolean gradientsZeroed;
 
@@ -44,23 +42,19 @@ public final class SingleDevice implements ParallelStrategy {
     }
 
     @Override
-    public double clipGradients(double maxNorm, NDManager scratch) {
-        double norm = GradientClipper.norm(optimizer.parameters(), optimizer::touchedRows, scratch);
-        pendingGradScale = GradientClipper.scale(norm, maxNorm);
-        return norm;
+    public double gradientNorm(NDManager scratch) {
+        return GradientClipper.norm(optimizer.parameters(), optimizer::touchedRows, scratch);
     }
 
     /** The step zeroes the gradients itself (in its own pass on the CPU), so the zeroGrad that follows has nothing to do. */
     @Override
-    public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.stepAndZeroGrad(lr, pendingGradScale, scratch);
-        pendingGradScale = 1.0;
+    public void optimizerStep(double lr, double gradScale, NDManager scratch) {
+        optimizer.stepAndZeroGrad(lr, gradScale, scratch);
         gradientsZeroed = true;
     }
 
     @Override
     public void zeroGrad() {
-        pendingGradScale = 1.0;
         if (!gradientsZeroed) { // a skipped (non-finite) step left them
             optimizer.zeroGrad();
         }

@@ -268,12 +268,12 @@ public final class Trainer {
             if (scaler != null) {
                 GradientClipper.scale(((SingleDevice) parallel).parameters(), 1.0 / scale, scope);
             }
-            double gradNorm = parallel.clipGradients(settings.maxGradNorm(), scope);
+            double gradNorm = parallel.gradientNorm(scope);
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
             boolean finite = Double.isFinite(gradNorm) && Double.isFinite(loss);
             boolean apply = scaler == null ? finite : scaler.update(finite);
             if (apply) {
-                parallel.optimizerStep(lr, scope);
+                parallel.optimizerStep(lr, GradientClipper.scale(gradNorm, settings.maxGradNorm()), scope);
             }
             parallel.zeroGrad();
             // an fp16 overflow with a finite loss is the scaler's business (it backs off), not a failing run

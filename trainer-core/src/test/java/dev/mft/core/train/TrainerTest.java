@@ -55,10 +55,12 @@ class TrainerTest {
     }
 
     /**
-     * What a training run logged, the weights it ended with (one flat array per tensor, in layout order) and, at each
-     * logged step, how many arrays and sub-managers the long-lived managers (weights', root) held.
+     * What a training run logged, the weights it ended with (one flat array per tensor, in layout order), at each
+     * logged step how many arrays and sub-managers the long-lived managers (weights', root) held, and the weights it
+     * started from.
      */
-    private record Run(List<StepMetrics> metrics, List<float[]> weights, List<Integer> longLived) {}
+    private record Run(List<StepMetrics> metrics, List<float[]> weights, List<Integer> longLived,
+            List<float[]> initial) {}
 
     /** Every tensor of {@code a} equals {@code b}'s within {@code tolerance}. */
     private static void assertSameWeights(Run a, Run b, float tolerance) {
@@ -69,15 +71,23 @@ class TrainerTest {
 
     /** Trains a fresh seed-0 model and returns its metrics and final weights. */
     private static Run run(TrainingData data, TrainerSettings settings, int totalSteps) {
+        return run(data, settings, totalSteps, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01));
+    }
+
+    private static Run run(TrainingData data, TrainerSettings settings, int totalSteps, AdamW.Settings adam) {
         TorchRuntime.start();
         List<StepMetrics> metrics = new ArrayList<>();
         List<Integer> longLived = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
             ModelWeights w = ModelWeights.random(CONFIG, 0, 0.2, root, Device.cpu());
             var params = w.trainAll();
+            List<float[]> initial = new ArrayList<>();
+            for (NDArray a : w.tensors().values()) {
+                initial.add(a.toFloatArray());
+            }
             LlamaModel model = new LlamaModel(CONFIG, w.tensors(), new RotaryEmbedding(root, CONFIG),
                     LinearFactory.dense(), LlamaModel.Attention.SDPA);
-            AdamW opt = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), root);
+            AdamW opt = new AdamW(params, adam, root);
             LrSchedule lr = new LrSchedule(LrSchedule.Type.CONSTANT, 1e-2, 0, 0, totalSteps);
             MetricsSink sink = m -> {
                 metrics.add(m);
@@ -88,7 +98,7 @@ class TrainerTest {
             for (NDArray a : w.tensors().values()) {
                 weights.add(a.toFloatArray());
             }
-            return new Run(metrics, weights, longLived);
+            return new Run(metrics, weights, longLived, initial);
         }
     }
 
@@ -104,6 +114,43 @@ class TrainerTest {
         assertEquals(a.gradNorm(), b.gradNorm(), 1e-5 * a.gradNorm());
         assertEquals(a.trainedTokens(), b.trainedTokens());
         assertSameWeights(one, four, 2e-6f);
+    }
+
+    /**
+     * torch's clip_grad_norm_: gradients times s = max_norm / (norm + 1e-6) when the norm exceeds max_norm. AdamW's
+     * first step (no weight decay) moves a weight by lr * g / (|g| + eps) exactly (both moments' bias corrections
+     * undo themselves), so the unclipped run's move gives back each g, and the clipped run must move it by
+     * lr * s g / (s |g| + eps).
+     */
+    @Test
+    void clippingScalesTheGradientOfTheFirstUpdate() {
+        TokenBatch b = batch(new SplittableRandom(3), 4, 12);
+        double lr = 1e-2; // run()'s constant schedule
+        double eps = 1e-3; // of the gradients' size, so the update depends on their scale
+        AdamW.Settings adam = new AdamW.Settings(0.9, 0.999, eps, 0.0);
+        Run free = run(fixed(List.of(b)), new TrainerSettings(1, 0, 1, 1e9, 1), 1, adam);
+        double norm = free.metrics().get(0).gradNorm();
+        double maxNorm = norm / 7;
+        Run clipped = run(fixed(List.of(b)), new TrainerSettings(1, 0, 1, maxNorm, 1), 1, adam);
+        assertEquals(norm, clipped.metrics().get(0).gradNorm(), 1e-6 * norm, "the norm is reported before clipping");
+        double s = maxNorm / (norm + 1e-6);
+        int scaleSensitive = 0;
+        for (int i = 0; i < free.weights().size(); i++) {
+            float[] w0 = free.initial().get(i);
+            float[] wFree = free.weights().get(i);
+            float[] wClipped = clipped.weights().get(i);
+            for (int k = 0; k < w0.length; k++) {
+                double u = ((double) wFree[k] - w0[k]) / lr; // g / (|g| + eps)
+                double g = Math.signum(u) * eps * Math.abs(u) / (1 - Math.min(Math.abs(u), 1 - 1e-9));
+                double expected = lr * s * g / (s * Math.abs(g) + eps);
+                double actual = (double) wClipped[k] - w0[k];
+                assertEquals(expected, actual, 1e-3 * Math.abs(expected) + 1e-7, "tensor " + i + " element " + k);
+                if (Math.abs(expected - u * lr) > 1e-4) {
+                    scaleSensitive++;
+                }
+            }
+        }
+        assertTrue(scaleSensitive > 100, "too few weights whose move depends on the clip: " + scaleSensitive);
     }
 
     @Test

@@ -21,8 +21,6 @@ public final class Ddp extends RankedStrategy {
     private final AdamW optimizer;
     private final List<Bucket> buckets;
     private final Map<String, NDArray> tensors;
-    /** The clip factor measured by {@link #clipGradients}, applied inside the next update. */
-    private double pendingGradScale = 1.0;
 
     public Ddp(Collective collective, List<Parameter> trainable, Map<String, NDArray> tensors, AdamW.Settings adam,
             ZeroSettings settings, NDManager parent, Device device) {
@@ -36,22 +34,18 @@ public final class Ddp extends RankedStrategy {
     }
 
     @Override
-    public double clipGradients(double maxNorm, NDManager scratch) {
+    public double gradientNorm(NDManager scratch) {
         buckets.forEach(b -> b.allReduceGrads(collective));
-        double norm = GradientClipper.norm(optimizer.parameters(), scratch); // identical gradients: identical norm
-        pendingGradScale = GradientClipper.scale(norm, maxNorm);
-        return norm;
+        return GradientClipper.norm(optimizer.parameters(), scratch); // identical gradients: identical norm
     }
 
     @Override
-    public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, pendingGradScale, scratch);
-        pendingGradScale = 1.0;
+    public void optimizerStep(double lr, double gradScale, NDManager scratch) {
+        optimizer.step(lr, gradScale, scratch);
     }
 
     @Override
     public void zeroGrad() {
-        pendingGradScale = 1.0; // a skipped (non-finite) step leaves no factor behind
         buckets.forEach(Bucket::zeroGrads);
     }
 

@@ -26,8 +26,6 @@ public final class ZeroStrategy extends RankedStrategy {
     private final int stage;
     private final ModulePlan plan;
     private final AdamW optimizer;
-    /** The clip factor measured by {@link #clipGradients}, applied inside the next update. */
-    private double pendingGradScale = 1.0;
     private final LayerwiseRunner runner;
     private final Map<String, NDArray> tensors;
 
@@ -110,23 +108,20 @@ public final class ZeroStrategy extends RankedStrategy {
     }
 
     @Override
-    public double clipGradients(double maxNorm, NDManager scratch) {
+    public double gradientNorm(NDManager scratch) {
         if (stage == 1) {
             plan.trainableBuckets().forEach(b -> b.reduceScatterGradsInPlace(collective));
         }
         try (Autograd.NoGrad ng = Autograd.noGrad()) {
             double local = GradientClipper.sumOfSquares( // this rank's shards, one host read
                     plan.trainableBuckets().stream().map(Bucket::gradShard).toList(), scratch);
-            double norm = Math.sqrt(sumOverRanks(local)); // the padding's gradients are 0: they add nothing
-            pendingGradScale = GradientClipper.scale(norm, maxNorm); // applied inside the update: no pass of its own
-            return norm;
+            return Math.sqrt(sumOverRanks(local)); // the padding's gradients are 0: they add nothing
         }
     }
 
     @Override
-    public void optimizerStep(double lr, NDManager scratch) {
-        optimizer.step(lr, pendingGradScale, scratch);
-        pendingGradScale = 1.0;
+    public void optimizerStep(double lr, double gradScale, NDManager scratch) {
+        optimizer.step(lr, gradScale, scratch);
         publishShards();
     }
 
@@ -146,7 +141,6 @@ public final class ZeroStrategy extends RankedStrategy {
 
     @Override
     public void zeroGrad() {
-        pendingGradScale = 1.0; // a skipped (non-finite) step leaves no factor behind
         plan.trainableBuckets().forEach(Bucket::zeroGrads);
     }
 
