@@ -54,6 +54,9 @@ import picocli.CommandLine.Spec;
             "  scripts/bench/compare.sh               # mft and PyTorch eager, alternating, with the ratio"})
 public final class BenchCommand implements Callable<Integer> {
 
+    /** Steps whose median the progress line shows (it prints every 10th step). */
+    private static final int PROGRESS_WINDOW = 10;
+
     @Spec
     CommandSpec spec;
 
@@ -196,7 +199,11 @@ public final class BenchCommand implements Callable<Integer> {
                         logged.add(m);
                         memory.sample();
                         if (m.step() % 10 == 0 || m.step() == totalSteps) {
-                            progress.printf("bench: step %d/%d loss %.4f%n", m.step(), totalSteps, m.loss());
+                            List<Double> elapsed = logged.stream().map(StepMetrics::elapsedSeconds).toList();
+                            progress.printf("bench: step %d/%d loss %.4f, %.1f ms/step (median of the last %d)%n",
+                                    m.step(), totalSteps, m.loss(),
+                                    StepTimes.lastSteps(elapsed, PROGRESS_WINDOW).median() * 1000,
+                                    Math.min(PROGRESS_WINDOW, elapsed.size()));
                         }
                     };
                     Trainer trainer = new Trainer(llama, optimizer,

@@ -35,6 +35,20 @@ public record StepTimes(double[] seconds) {
         return new StepTimes(out);
     }
 
+    /**
+     * The last {@code count} step times (fewer when fewer steps were logged) from the cumulative clock: the progress
+     * line's recent step time, which shows a run's warm-up while it happens.
+     */
+    public static StepTimes lastSteps(List<Double> elapsed, int count) {
+        if (count < 1 || elapsed.isEmpty()) {
+            throw new IllegalArgumentException("need count >= 1 and a logged step; got count " + count + " of "
+                    + elapsed.size() + " steps");
+        }
+        int from = Math.max(0, elapsed.size() - count - 1);
+        List<Double> window = elapsed.subList(from, elapsed.size());
+        return fromCumulative(window, elapsed.size() > count ? 1 : 0);
+    }
+
     /** Median step time (mean of the two middle values for an even count, as Python's statistics.median). */
     public double median() {
         double[] sorted = seconds.clone();

@@ -37,6 +37,17 @@ class StepTimesTest {
     }
 
     @Test
+    void lastStepsDifferencesOnlyTheTailOfTheClock() {
+        assertArrayEquals(new double[] {1.0, 0.3, 0.8}, StepTimes.lastSteps(ELAPSED, 3).seconds(), 1e-12);
+        assertArrayEquals(new double[] {0.5, 1.0, 0.3, 0.8}, StepTimes.lastSteps(ELAPSED, 4).seconds(), 1e-12);
+        // as many as were logged, the first counted from the start of training
+        assertArrayEquals(new double[] {1.0, 0.5, 1.0, 0.3, 0.8}, StepTimes.lastSteps(ELAPSED, 5).seconds(), 1e-12);
+        assertArrayEquals(new double[] {1.0, 0.5, 1.0, 0.3, 0.8}, StepTimes.lastSteps(ELAPSED, 10).seconds(), 1e-12);
+        assertArrayEquals(new double[] {1.0}, StepTimes.lastSteps(List.of(1.0), 10).seconds(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> StepTimes.lastSteps(List.of(), 10));
+    }
+
+    @Test
     void refusesAWarmupThatLeavesNoTimedStep() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StepTimes.fromCumulative(ELAPSED, 5));
