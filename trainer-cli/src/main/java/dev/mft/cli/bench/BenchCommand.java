@@ -368,6 +368,10 @@ public final class BenchCommand implements Callable<Integer> {
         String policy = System.getenv("OMP_WAIT_POLICY");
         o.put("omp_wait_policy", policy == null ? "unset" : policy);
         o.put("malloc_settings", System.getenv("MALLOC_MMAP_THRESHOLD_") != null);
+        // heap and JIT settings (bin/mft's and MFT_JAVA_OPTS's) move the first steps' times and the peak RSS
+        var jvmOptions = o.putArray("jvm_options");
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-X"))
+                .forEach(jvmOptions::add);
         // other processes distort CPU timings badly: record the machine's load like the Python side does
         o.put("loadavg_1m_before", round(loadBefore, 2));
         o.put("loadavg_1m_after", round(loadAverage(), 2));

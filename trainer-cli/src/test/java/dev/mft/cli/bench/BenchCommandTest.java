@@ -9,6 +9,8 @@ import dev.mft.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
@@ -59,6 +61,11 @@ class BenchCommandTest {
         double median = j.get("step_time_ms").asDouble();
         assertTrue(median > 0, out);
         assertEquals(8 / (median / 1000), j.get("tokens_per_s").asDouble(), 0.01 * j.get("tokens_per_s").asDouble());
+        // the JVM's heap and JIT options, as this (surefire's) JVM was started: pom.xml's argLine sets -Xmx3g
+        List<String> jvmOptions = new ArrayList<>();
+        j.get("jvm_options").forEach(o -> jvmOptions.add(o.asText()));
+        assertTrue(jvmOptions.contains("-Xmx3g"), out);
+        assertTrue(jvmOptions.stream().allMatch(o -> o.startsWith("-X")), out);
     }
 
     @Test
