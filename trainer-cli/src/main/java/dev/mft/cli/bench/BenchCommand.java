@@ -199,11 +199,13 @@ public final class BenchCommand implements Callable<Integer> {
                         logged.add(m);
                         memory.sample();
                         if (m.step() % 10 == 0 || m.step() == totalSteps) {
-                            List<Double> elapsed = logged.stream().map(StepMetrics::elapsedSeconds).toList();
+                            // only the clock's tail (this runs inside the timed steps): the window and the step
+                            // before it, whose clock the window's first step starts from
+                            List<Double> tail = logged.subList(Math.max(0, logged.size() - PROGRESS_WINDOW - 1),
+                                    logged.size()).stream().map(StepMetrics::elapsedSeconds).toList();
+                            StepTimes recent = StepTimes.lastSteps(tail, PROGRESS_WINDOW);
                             progress.printf("bench: step %d/%d loss %.4f, %.1f ms/step (median of the last %d)%n",
-                                    m.step(), totalSteps, m.loss(),
-                                    StepTimes.lastSteps(elapsed, PROGRESS_WINDOW).median() * 1000,
-                                    Math.min(PROGRESS_WINDOW, elapsed.size()));
+                                    m.step(), totalSteps, m.loss(), recent.median() * 1000, recent.seconds().length);
                         }
                     };
                     Trainer trainer = new Trainer(llama, optimizer,
