@@ -82,18 +82,6 @@ public final class GradientClipper {
         }
     }
 
-    /** Multiplies every gradient by {@code factor} in place (unscaling after fp16 loss scaling). */
-    public static void scale(List<Parameter> params, double factor, NDManager scratch) {
-        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            for (Parameter p : params) {
-                NDArray g = Autograd.gradient(p.array(), scratch);
-                if (g != null) {
-                    g.muli(factor);
-                }
-            }
-        }
-    }
-
     /** The factor gradients are multiplied by for a global norm: torch's max_norm / (norm + 1e-6), or 1 when within. */
     public static double scale(double norm, double maxNorm) {
         return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;

@@ -2,7 +2,8 @@ package dev.mft.core.optim;
 
 /**
  * Dynamic loss scaling for fp16 compute (torch.cuda.amp.GradScaler's rule): the loss is multiplied by
- * {@link #scale()} before backward so small gradients survive fp16, gradients are divided by it before clipping;
+ * {@link #scale()} before backward so small gradients survive fp16; the gradients' norm is divided by it before
+ * clipping, and the update divides the gradients by it together with the clip factor (no pass of its own);
  * a step whose gradients overflow is skipped and the scale halved; after {@code growthInterval} good steps in a row
  * the scale doubles.
  */

@@ -26,11 +26,6 @@ public final class SingleDevice implements ParallelStrategy {
         }
     }
 
-    /** The parameters the optimizer updates (fp16 unscaling reaches their gradients directly). */
-    public java.util.List<dev.mft.core.optim.Parameter> parameters() {
-        return optimizer.parameters();
-    }
-
     @Override
     public long[] sumOverRanks(long[] local) {
         return local.clone();

@@ -75,7 +75,8 @@ public final class Trainer {
     }
 
     /**
-     * The full constructor; {@code scaler} (fp16) needs one device, since unscaling must reach every gradient shard.
+     * The full constructor; {@code scaler} (fp16) needs one device: the unscaling rides on every strategy's update
+     * factor, but fp16 loss scaling has only been tested on one device (several ranks train in bf16).
      */
     public Trainer(LlamaModel model, ParallelStrategy parallel, LrSchedule schedule, TrainerSettings settings,
             MetricsSink sink, NDManager root, Device device, MultiTask tasks, LossScaler scaler) {
@@ -197,7 +198,7 @@ public final class Trainer {
         realTokens = global[1];
         // the weighting normalizes by this rank's tokens; rescale to the global batch (exact for case1)
         double rankShare = stepTokens == 0 ? 0 : (double) localTokens / stepTokens;
-        // fp16: the loss is scaled up so small gradients survive; they are scaled back before clipping
+        // fp16: the loss is scaled up so small gradients survive; the norm and the update divide it out again
         double scale = scaler == null ? 1.0 : scaler.scale();
         double loss = 0;
         NDArray lossOnDevice = null; // sum of the micro-batches' losses (fp64 scalar), when not checkpointing
@@ -265,15 +266,14 @@ public final class Trainer {
                 loss += lossOnDevice.getDouble() / scale; // the step's one read of the loss
             }
             loss = parallel.sumOverRanks(loss); // every rank logs, and skips a non-finite step, alike
-            if (scaler != null) {
-                GradientClipper.scale(((SingleDevice) parallel).parameters(), 1.0 / scale, scope);
-            }
-            double gradNorm = parallel.gradientNorm(scope);
+            // fp16: the gradients are still the scaled loss's; dividing the norm by the scale unscales it, and the
+            // update multiplies them by the clip factor over the scale (no pass of its own to unscale them)
+            double gradNorm = parallel.gradientNorm(scope) / scale;
             // a NaN/Inf loss or gradient would poison the weights and the moments: skip the update instead
             boolean finite = Double.isFinite(gradNorm) && Double.isFinite(loss);
             boolean apply = scaler == null ? finite : scaler.update(finite);
             if (apply) {
-                parallel.optimizerStep(lr, GradientClipper.scale(gradNorm, settings.maxGradNorm()), scope);
+                parallel.optimizerStep(lr, GradientClipper.scale(gradNorm, settings.maxGradNorm()) / scale, scope);
             }
             parallel.zeroGrad();
             // an fp16 overflow with a finite loss is the scaler's business (it backs off), not a failing run

@@ -94,6 +94,11 @@ class MixedPrecisionTest {
         double ref = fp32.get(19).loss();
         assertTrue(last < 0.7 * fp16.get(0).loss(), "fp16 loss " + fp16.get(0).loss() + " -> " + last);
         assertTrue(Math.abs(last - ref) <= 0.02 * ref, "after 20 steps: fp16 " + last + " vs fp32 " + ref);
+        // the logged norm is the unscaled gradients' (the scale, 1024, divided out), as fp32's from the same weights
+        double norm16 = fp16.get(0).gradNorm();
+        double norm32 = fp32.get(0).gradNorm();
+        assertTrue(Math.abs(norm16 - norm32) <= 0.02 * norm32, "first step's grad_norm: fp16 " + norm16 + " vs fp32 "
+                + norm32);
     }
 
     @Test
