@@ -199,11 +199,7 @@ public final class BenchCommand implements Callable<Integer> {
                         logged.add(m);
                         memory.sample();
                         if (m.step() % 10 == 0 || m.step() == totalSteps) {
-                            // only the clock's tail (this runs inside the timed steps): the window and the step
-                            // before it, whose clock the window's first step starts from
-                            List<Double> tail = logged.subList(Math.max(0, logged.size() - PROGRESS_WINDOW - 1),
-                                    logged.size()).stream().map(StepMetrics::elapsedSeconds).toList();
-                            StepTimes recent = StepTimes.lastSteps(tail, PROGRESS_WINDOW);
+                            StepTimes recent = StepTimes.lastSteps(clock(logged), PROGRESS_WINDOW);
                             progress.printf("bench: step %d/%d loss %.4f, %.1f ms/step (median of the last %d)%n",
                                     m.step(), totalSteps, m.loss(), recent.median() * 1000, recent.seconds().length);
                         }
@@ -214,8 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
                                     gradientCheckpointing, lossChunkTokens), sink, root, dev);
                     var tokens = RepeatedBatch.randomTokens(batch, seq, config.vocabSize(), seed, promptTokens);
                     trainer.train(new RepeatedBatch(tokens, totalSteps));
-                    StepTimes times = StepTimes.fromCumulative(
-                            logged.stream().map(StepMetrics::elapsedSeconds).toList(), warmup);
+                    StepTimes times = StepTimes.fromCumulative(clock(logged), warmup);
                     resultJson(json, times, setup.parameterCount(), trainableCount, engine, logged, loadBefore, dev,
                             method, compute);
                     double stepFlops = flops.perStep(tokensPerStep);
@@ -382,6 +377,14 @@ public final class BenchCommand implements Callable<Integer> {
     static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
+    }
+
+    /**
+     * The Trainer's cumulative clock, one entry per logged step (log_interval 1: every step). The progress line maps
+     * it every 10th step: a few thousand boxed doubles at most, microseconds next to a step.
+     */
+    private static List<Double> clock(List<StepMetrics> logged) {
+        return logged.stream().map(StepMetrics::elapsedSeconds).toList();
     }
 
     private static double loadAverage() {
