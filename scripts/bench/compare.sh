@@ -24,7 +24,10 @@
 #   system points at. Install libopenblas0-pthread (apt) first: with the reference BLAS, torch is ~10x slower and
 #   the ratio means nothing. The torch JSON line lists the BLAS it loaded; this script warns if it is not OpenBLAS.
 # - mft runs with the glibc malloc settings that bin/mft ships (they are part of how mft runs); PyTorch runs as users
-#   run it, without them. --same-malloc gives PyTorch the same settings too (it gains from them as well).
+#   run it, without them. --same-malloc gives PyTorch the same settings too (it gains from them as well). After each
+#   run the script prints the share of the side's CPU time spent in the kernel, and the summary warns when a side's
+#   median is above 30%: without the settings PyTorch 1.13 spends 43% of it in page faults on some hosts (AMD
+#   Zen 5: 4.4x slower), and the ratio then measures glibc, not kernels: quote --same-malloc's ratio there.
 # - Both sides get the same thread counts (OMP/MKL/OpenBLAS = --threads) and the same OpenMP wait policy:
 #   PASSIVE unless the environment sets one, e.g. OMP_WAIT_POLICY=ACTIVE scripts/bench/compare.sh. (bin/mft alone
 #   keeps libgomp's default, which spins; torch_reference.py alone takes PASSIVE because spinning OpenMP workers
@@ -123,10 +126,11 @@ if [[ "$same_malloc" == true ]]; then torch_env=("${mft_env[@]}"); fi
 cpu_ticks() { # "busy total" ticks of all CPUs since boot (busy includes VM steal; idle and iowait are not busy)
   awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
 }
-children_ms() { # sets child_ms; `times` must run in THIS shell, not in $(...), whose subshell has no children yet
+children_ms() { # sets child_ms (user + system) and child_sys_ms; `times` must run in THIS shell, not in $(...),
+  # whose subshell has no children yet
   times >"$tmp/times"
-  child_ms=$(tail -1 "$tmp/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/)
-    n += t[1] * 60000 + t[2] * 1000 }; printf "%d", n }')
+  read -r child_ms child_sys_ms < <(tail -1 "$tmp/times" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/)
+    ms[i] = t[1] * 60000 + t[2] * 1000 }; printf "%d %d\n", ms[1] + ms[2], ms[2] }')
 }
 wait_idle() { # up to $wait_idle seconds for a 2-second window in which the CPUs were >= 95% idle
   local deadline=$((SECONDS + wait_idle)) b0 t0 b1 t1
@@ -150,10 +154,10 @@ run_timed() { # run_timed SIDE CMD...: prints the command's JSON line, appends i
   local side="$1" t0 b0 c0 rc line t1 b1 c1
   shift
   wait_idle
-  t0=$(date +%s%N); read -r b0 _ < <(cpu_ticks); children_ms; c0=$child_ms
+  t0=$(date +%s%N); read -r b0 _ < <(cpu_ticks); children_ms; c0=$child_ms s0=$child_sys_ms
   # run in this shell (no $(...)), so that `times` counts its CPU time; its stderr (progress) passes through
   if "$@" >"$tmp/out"; then rc=0; else rc=$?; fi
-  t1=$(date +%s%N); read -r b1 _ < <(cpu_ticks); children_ms; c1=$child_ms
+  t1=$(date +%s%N); read -r b1 _ < <(cpu_ticks); children_ms; c1=$child_ms s1=$child_sys_ms
   grep -v '^{' "$tmp/out" >&2 || true  # anything else it printed on stdout
   if ((rc != 0)); then
     echo "compare.sh: the $side side failed (exit $rc): $*" >&2
@@ -172,13 +176,16 @@ sys.exit("missing or not numbers: " + ", ".join(missing) if missing else 0)' "$l
     other = b / '"$(getconf CLK_TCK)"' - c / 1000; if (other < 0) other = 0
     printf "%.1f\n", 100 * other / (n * w / 1e9) }' | tee -a "$tmp/$side.noise" \
     | sed 's/^/# other processes + steal: /; s/$/% of the CPUs/'
+  # the side's own time in the kernel (page faults, madvise, futex): a step that spends it measures the allocator
+  awk -v s=$((s1 - s0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f\n", (c > 0 ? 100 * s / c : 0) }' \
+    | tee -a "$tmp/$side.sys" | sed "s/^/# $side in the kernel: /; s/\$/% of its CPU time/"
 }
 
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uptime)" >&2
 echo "# both sides: ${shared[*]}" >&2
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-: >"$tmp/mft.jsonl"; : >"$tmp/torch.jsonl"; : >"$tmp/mft.noise"; : >"$tmp/torch.noise"
+: >"$tmp/mft.jsonl"; : >"$tmp/torch.jsonl"; : >"$tmp/mft.noise"; : >"$tmp/torch.noise"; : >"$tmp/mft.sys"; : >"$tmp/torch.sys"
 for ((r = 1; r <= pairs; r++)); do
   echo "# pair $r of $pairs" >&2
   run_timed mft env "${thread_env[@]}" "${mft_env[@]}" "$mft_bin" bench "${shared[@]}"
@@ -188,6 +195,10 @@ done
 
 "$json_python" - "$tmp" "$([[ "$same_malloc" == true ]] && echo both || echo mft only)" "$wait_policy" <<'PY'
 import json, os, statistics, sys
+# a run that spends more of its CPU time in the kernel than this measures page faults more than its kernels
+# (measured with 20 steps: torch 1.13 43% without the malloc settings, 18% with them; mft 13%; start-up counts too,
+# so runs of a few steps come out higher)
+KERNEL_SHARE_WARN = 30.0
 tmp, malloc, policy = sys.argv[1:4]
 read = lambda name: [l for l in open(os.path.join(tmp, name)) if l.strip()]
 mft = [json.loads(l) for l in read("mft.jsonl")]
@@ -247,4 +258,13 @@ print("  CPU taken by other processes + steal per run (mft, torch): "
       + "; ".join(f"{a:.1f}%, {b:.1f}%" for a, b in zip(noise_m, noise_t)))
 if max(noise_m + noise_t) > 5:
     print("WARNING: other work ran during the benchmark (>5% of the CPUs): rerun on an idle machine")
+sys_m, sys_t = (statistics.median(float(l) for l in read(f"{side}.sys")) for side in ("mft", "torch"))
+print(f"  time in the kernel, share of each side's CPU time (median): mft {sys_m:.1f}%, torch {sys_t:.1f}%")
+for name, share in (("mft", sys_m), ("torch", sys_t)):
+    if share > KERNEL_SHARE_WARN:
+        hint = (": --same-malloc gives PyTorch bin/mft's glibc malloc settings (the identical environment)"
+                if name == "torch" and malloc == "mft only" else "")
+        print(f"WARNING: {name} spent {share:.0f}% of its CPU time (start-up included) in the kernel: page faults"
+              f" when glibc hands big blocks back to the OS and maps them anew every step, so its step time measures"
+              f" that{hint}")
 PY
