@@ -32,25 +32,28 @@ class CompareScriptTest {
         return p;
     }
 
-    private static String json(String impl, double stepMs, String extra) {
-        return "{\"impl\":\"" + impl + "\",\"device\":\"cpu\",\"model\":\"bench-19m\",\"threads\":2,\"batch\":4,"
+    private static String json(String impl, String device, double stepMs, String extra) {
+        return "{\"impl\":\"" + impl + "\",\"device\":\"" + device + "\",\"model\":\"bench-19m\",\"threads\":2,\"batch\":4,"
                 + "\"seq_length\":128,\"step_time_ms\":" + stepMs + ",\"tokens_per_s\":" + (512_000 / stepMs)
                 + ",\"peak_memory_bytes\":1048576,\"peak_memory_kind\":\"process_peak_rss\"" + extra + "}";
     }
 
-    /** Output of one compare.sh run over one pair: mft at 100 ms a step, torch at 250 ms and mostly in the kernel. */
-    private static String compare(Path dir, String... options) throws Exception {
+    /**
+     * Output of one compare.sh run over one pair on DEVICE: mft at 100 ms a step, torch at 250 ms and mostly in the
+     * kernel.
+     */
+    private static String compare(Path dir, String device, String... options) throws Exception {
         // the mft side spends its CPU time (~1 s, so that the kernel-tick sampling of short processes is no matter)
         // in arithmetic: user time
         Path mft = script(dir, "mft", "awk 'BEGIN { for (i = 0; i < 2e7; i++) s += i * i }'\n"
-                + "echo '" + json("mft-djl", 100, "") + "'\n");
+                + "echo '" + json("mft-djl", device, 100, "") + "'\n");
         // the torch side answers compare.sh's `python -c 'import torch'` check, then spends its CPU time in
         // one-byte reads and writes (system calls: the kernel's share is well above the warning's 30%)
         Path python = script(dir, "python", "[[ \"$1\" == -c ]] && exit 0\n"
                 + "dd if=/dev/zero of=/dev/null bs=1 count=600000 2>/dev/null\n"
-                + "echo '" + json("pytorch-eager", 250, ",\"blas\":[\"libopenblas.so\"]") + "'\n");
+                + "echo '" + json("pytorch-eager", device, 250, ",\"blas\":[\"libopenblas.so\"]") + "'\n");
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "--pairs", "1",
-                "--wait-idle", "0", "--busy-ok"));
+                "--wait-idle", "0", "--busy-ok", "--device", device));
         command.addAll(List.of(options));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("MFT_BIN", mft.toString());
@@ -70,7 +73,7 @@ class CompareScriptTest {
     @Test
     void ratioIsTokensPerSecondOfMftOverTorchAndKernelHeavySideIsFlagged(@TempDir Path dir) throws Exception {
         assumeTools();
-        String out = compare(dir);
+        String out = compare(dir, "cpu");
         assertTrue(out.contains("ratio mft/torch tokens/s per pair: 2.50; median 2.50"), out);
         assertTrue(out.contains("# torch in the kernel: "), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("WARNING: torch spent ")
@@ -81,8 +84,16 @@ class CompareScriptTest {
     @Test
     void withTheSameMallocSettingsTheWarningDoesNotPointAtThem(@TempDir Path dir) throws Exception {
         assumeTools();
-        String out = compare(dir, "--same-malloc");
+        String out = compare(dir, "cpu", "--same-malloc");
         assertTrue(out.lines().anyMatch(l -> l.startsWith("WARNING: torch spent ")), out);
         assertFalse(out.contains("--same-malloc gives PyTorch"), out);
+    }
+
+    @Test
+    void onAGpuTheKernelShareIsShownButNotFlagged(@TempDir Path dir) throws Exception {
+        assumeTools();
+        String out = compare(dir, "gpu");
+        assertTrue(out.lines().anyMatch(l -> l.contains("time in the kernel, share of each side's CPU time")), out);
+        assertFalse(out.contains("WARNING: torch spent"), out);
     }
 }
