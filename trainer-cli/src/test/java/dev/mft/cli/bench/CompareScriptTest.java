@@ -33,8 +33,9 @@ class CompareScriptTest {
     }
 
     private static String json(String impl, String device, double stepMs, String extra) {
-        return "{\"impl\":\"" + impl + "\",\"device\":\"" + device + "\",\"model\":\"bench-19m\",\"threads\":2,\"batch\":4,"
-                + "\"seq_length\":128,\"step_time_ms\":" + stepMs + ",\"tokens_per_s\":" + (512_000 / stepMs)
+        return "{\"impl\":\"" + impl + "\",\"device\":\"" + device + "\",\"model\":\"bench-19m\",\"threads\":2,"
+                + "\"batch\":4,\"seq_length\":128,\"step_time_ms\":" + stepMs
+                + ",\"tokens_per_s\":" + (512_000 / stepMs)
                 + ",\"peak_memory_bytes\":1048576,\"peak_memory_kind\":\"process_peak_rss\"" + extra + "}";
     }
 
@@ -43,8 +44,8 @@ class CompareScriptTest {
      * kernel.
      */
     private static String compare(Path dir, String device, String... options) throws Exception {
-        // the mft side spends its CPU time (~1 s, so that the kernel-tick sampling of short processes is no matter)
-        // in arithmetic: user time
+        // the mft side spends its CPU time in arithmetic (user time), for ~1 s: the kernel samples a process's
+        // user and system time by ticks, which makes the shares of a process of a few milliseconds noise
         Path mft = script(dir, "mft", "awk 'BEGIN { for (i = 0; i < 2e7; i++) s += i * i }'\n"
                 + "echo '" + json("mft-djl", device, 100, "") + "'\n");
         // the torch side answers compare.sh's `python -c 'import torch'` check, then spends its CPU time in
