@@ -13,6 +13,7 @@ import dev.mft.core.optim.AdamW;
 import dev.mft.core.optim.LrSchedule;
 import dev.mft.core.tensor.TorchDType;
 import dev.mft.core.tensor.TorchRuntime;
+import dev.mft.core.tensor.TorchShim;
 import dev.mft.core.train.MetricsSink;
 import dev.mft.core.train.StepMetrics;
 import dev.mft.core.train.Trainer;
@@ -361,6 +362,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("loss_first", round(logged.get(0).loss(), 4));
         o.put("loss_last", round(logged.get(logged.size() - 1).loss(), 4));
         o.put("mkl_any_cpu", String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl_any_cpu"));
+        o.put("aten_cpu_capability", TorchShim.get().cpuCapability()); // AVX2 on AMD CPUs: see AtenCpuKernels
         // the environment moves CPU step times by tens of percent (docs/benchmarks.md): record it with the numbers
         String policy = System.getenv("OMP_WAIT_POLICY");
         o.put("omp_wait_policy", policy == null ? "unset" : policy);

@@ -47,6 +47,7 @@ class BenchCommandTest {
         assertEquals("process_peak_rss", j.get("peak_memory_kind").asText());
         assertEquals(j.get("params").asLong(), j.get("trainable_params").asLong(), "full fine-tuning trains all");
         assertEquals("mft-djl", j.get("impl").asText());
+        assertTrue(j.hasNonNull("aten_cpu_capability") && !j.get("aten_cpu_capability").asText().isBlank(), out);
         assertEquals(1, j.get("threads").asInt());
         assertEquals(1, j.get("steps").asInt());
         // demo-tiny: embed + lm_head 2*1000*64, per layer q,o 64*64, k,v 64*32 (2 kv heads), mlp 3*64*172,

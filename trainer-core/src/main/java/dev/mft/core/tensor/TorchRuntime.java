@@ -6,7 +6,8 @@ import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Starts DJL's PyTorch engine the way mft needs it: offline by default (the CPU libtorch comes from the Maven jar,
- * nothing is downloaded at run time), a chosen intra-op thread count, and a device choice.
+ * nothing is downloaded at run time), glibc told to keep freed memory ({@link GlibcMalloc}), AVX2 kernels on AMD CPUs
+ * ({@link AtenCpuKernels}), a chosen intra-op thread count, and a device choice.
  */
 public final class TorchRuntime {
     private static volatile Engine engine;
@@ -24,6 +25,7 @@ public final class TorchRuntime {
                         System.setProperty("ai.djl.offline", "true");
                     }
                     GlibcMalloc.keepFreedMemory();
+                    AtenCpuKernels.applyBeforeStart(); // before any op: libtorch reads it at its first kernel
                     e = Engine.getEngine("PyTorch");
                     engine = e;
                 }

@@ -5,12 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +60,10 @@ public final class TorchShim {
             "aoti_torch_dtype_bool",
             // libstdc++'s operator new(size_t), reached through libtorch's dependencies: an optional argument of the
             // dispatcher is a heap StableIValue that libtorch deletes with operator delete (see boxOptional)
-            "_Znwm");
+            "_Znwm",
+            // at::get_cpu_capability(): the CPU kernel set libtorch dispatches to, as a std::string
+            "_ZN2at18get_cpu_capabilityB5cxx11Ev",
+            "_ZdlPv");
 
     private static volatile TorchShim instance;
 
@@ -134,6 +139,24 @@ public final class TorchShim {
             }
         }
         throw new IllegalStateException("tensor has a dtype code " + out[0] + " that mft does not handle");
+    }
+
+    /**
+     * The CPU kernel set libtorch dispatches to ({@code at::get_cpu_capability()}: "AVX512", "AVX2", "DEFAULT", ...),
+     * fixed at its first CPU kernel (see {@link AtenCpuKernels}).
+     */
+    public String cpuCapability() {
+        // std::string comes back through a hidden pointer to 32 bytes the caller owns (x86-64 Itanium ABI):
+        // { char* data; size_t length; char inline[16] or capacity }, data pointing inside it for short strings
+        try (Memory out = new Memory(32)) {
+            library.getFunction("_ZN2at18get_cpu_capabilityB5cxx11Ev").invoke(Void.class, new Object[] {out});
+            Pointer data = out.getPointer(0);
+            String value = new String(data.getByteArray(0, (int) out.getLong(8)), StandardCharsets.UTF_8);
+            if (Pointer.nativeValue(data) != Pointer.nativeValue(out) + 16) { // a long string lives on the heap
+                library.getFunction("_ZdlPv").invoke(Void.class, new Object[] {data});
+            }
+            return value;
+        }
     }
 
     /** Raw data pointer of a tensor (CPU or GPU memory), borrowed: valid while the tensor lives. */
