@@ -47,7 +47,9 @@ import picocli.CommandLine.Spec;
             + " step_time_ms (median), tokens_per_s, peak_memory_bytes (process peak RSS on the CPU, device memory"
             + " in use on a GPU), matmul_flops_per_s (a 2048^3 matmul in the compute dtype through the same engine),"
             + " achieved_flops_per_s and roofline_fraction (the step's FLOPs, see docs/benchmarks.md, over its"
-            + " time, and that over the matmul rate), mfu on a GPU (over the device's bf16 peak), and the run's shape.",
+            + " time, and that over the matmul rate), mfu on a GPU (over the device's bf16 peak), and the run's shape"
+            + " and environment (aten_cpu_capability: libtorch's CPU kernel set, AVX2 on AMD CPUs unless"
+            + " ATEN_CPU_CAPABILITY is set).",
             "bin/mft sets the glibc malloc variables and MKL's CPU dispatch this command is meant to run with.",
             "", "Examples:", "  mft bench", "  mft bench --peft lora --steps 30",
             "  mft bench --model qwen2-0.5b --peft lora --seq_length 2048 --batch 1 --bf16 --device gpu",
