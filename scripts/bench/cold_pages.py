@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Step time before and after libtorch's pages go cold, for each CPU kernel set, alternating in one run.
 
-    scripts/bench/cold_pages.py [--rounds 2] [--steps 120] [--at 50] [--kernels avx512,mft] [mft bench options]
+    scripts/bench/cold_pages.py [--rounds 2] [--steps 120] [--at 50] [--kernels avx512,mft] [--whole-process]
+                                [mft bench options]
 
 Runs `bin/mft bench --steps STEPS --no-roofline` with ATEN_CPU_CAPABILITY set to each of --kernels in turn ("mft":
 unset, so mft chooses; "avx512", "avx2", "default": libtorch's kernel sets), and once a run passes step --at it
 clears the accessed bit of every page of libtorch_cpu.so in that process (process_madvise(MADV_COLD)), what a
 kernel page monitor such as DAMON does to the pages it samples. A kernel set whose code only touches a page through
 loads whose mask is all zeros (libtorch's AVX-512 exp does, for its overflow constant) never sets the bit again, and
-on AMD Zen 5 each such load then takes a microcode assist: the step slows for the rest of the run. Prints, per run,
-the median step time (medians of the progress lines' 10-step windows) before and after, and their ratio.
+on AMD Zen 5 each such load then takes a microcode assist: the step slows for the rest of the run. --whole-process
+makes every mapping of the process cold instead (the Java heap, the JIT's code, native memory). Prints, per run, the
+median step time (medians of the progress lines' 10-step windows) before and after, and their ratio.
 
 Needs Linux >= 5.10 and the right to advise another process's memory (root, or CAP_SYS_NICE with ptrace access).
 """
@@ -33,7 +35,8 @@ class Iovec(ctypes.Structure):
 
 
 def make_cold(pid, library="libtorch_cpu.so"):
-    """Clears the accessed bit of every page of `library`'s mappings in process `pid`; returns the bytes advised."""
+    """Clears the accessed bit of every page of `library`'s mappings in process `pid` (of all its mappings when
+    `library` is None); returns the bytes advised."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
     pidfd = libc.syscall(SYS_PIDFD_OPEN, pid, 0)
@@ -44,7 +47,8 @@ def make_cold(pid, library="libtorch_cpu.so"):
         with open(f"/proc/{pid}/maps") as maps:
             for line in maps:
                 fields = line.split()
-                if len(fields) >= 6 and fields[5].endswith("/" + library):
+                special = len(fields) >= 6 and fields[5] in ("[vsyscall]", "[vvar]", "[vvar_vclock]", "[vdso]")
+                if (library is None and not special) or (len(fields) >= 6 and fields[5].endswith("/" + str(library))):
                     lo, hi = (int(x, 16) for x in fields[0].split("-"))
                     iov = Iovec(lo, hi - lo)
                     n = libc.syscall(SYS_PROCESS_MADVISE, pidfd, ctypes.byref(iov), 1, MADV_COLD, 0)
@@ -56,7 +60,7 @@ def make_cold(pid, library="libtorch_cpu.so"):
     finally:
         os.close(pidfd)
     if advised == 0:
-        raise RuntimeError(f"no mapping of {library} in process {pid}")
+        raise RuntimeError(f"no mapping of {library or 'any kind'} in process {pid}")
     return advised
 
 
@@ -74,7 +78,7 @@ def java_pid(launcher_pid, timeout=30):
     raise RuntimeError("bin/mft did not start its JVM")
 
 
-def one_run(kernels, steps, at, extra):
+def one_run(kernels, steps, at, extra, library):
     env = dict(os.environ)
     env.pop("ATEN_CPU_CAPABILITY", None)
     if kernels != "mft":
@@ -94,7 +98,7 @@ def one_run(kernels, steps, at, extra):
         step, ms = int(m.group(1)), float(m.group(2))
         windows.append((step, ms))
         if cold_at is None and step >= at:
-            advised = make_cold(pid)
+            advised = make_cold(pid, library)
             cold_at = step
     p.wait()
     reader.join()
@@ -114,16 +118,18 @@ def main():
     ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--at", type=int, default=50, help="make the pages cold at the first progress line from here")
     ap.add_argument("--kernels", default="avx512,mft", help="comma-separated: mft, avx512, avx2, default")
+    ap.add_argument("--whole-process", action="store_true", help="every mapping cold, not only libtorch's")
     args, extra = ap.parse_known_args()
     if args.steps < args.at + 40:
         ap.error("--steps must leave at least 40 steps after --at")
     results = []
+    scope = "the process" if args.whole_process else "libtorch"
     for r in range(1, args.rounds + 1):
         for kernels in args.kernels.split(","):
-            res = one_run(kernels, args.steps, args.at, extra)
+            res = one_run(kernels, args.steps, args.at, extra, None if args.whole_process else "libtorch_cpu.so")
             results.append(res)
             print(f"# round {r}, kernels {kernels} (libtorch: {res['capability']}): {res['before']:.1f} ms/step"
-                  f" before, {res['after']:.1f} after the pages of libtorch went cold at step {res['cold_at']}"
+                  f" before, {res['after']:.1f} after the pages of {scope} went cold at step {res['cold_at']}"
                   f" ({res['advised_mib']:.0f} MiB): x{res['after'] / res['before']:.2f}", flush=True)
     print("summary (median over rounds of after / before):")
     for kernels in args.kernels.split(","):
