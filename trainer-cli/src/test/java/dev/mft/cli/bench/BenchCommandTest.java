@@ -47,7 +47,9 @@ class BenchCommandTest {
         assertEquals("process_peak_rss", j.get("peak_memory_kind").asText());
         assertEquals(j.get("params").asLong(), j.get("trainable_params").asLong(), "full fine-tuning trains all");
         assertEquals("mft-djl", j.get("impl").asText());
-        assertTrue(j.hasNonNull("aten_cpu_capability") && !j.get("aten_cpu_capability").asText().isBlank(), out);
+        boolean x86 = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        JsonNode capability = j.get("aten_cpu_capability"); // present always, null off x86-64
+        assertTrue(x86 ? capability.isTextual() && !capability.asText().isBlank() : capability.isNull(), out);
         assertEquals(1, j.get("threads").asInt());
         assertEquals(1, j.get("steps").asInt());
         // demo-tiny: embed + lm_head 2*1000*64, per layer q,o 64*64, k,v 64*32 (2 kv heads), mlp 3*64*172,

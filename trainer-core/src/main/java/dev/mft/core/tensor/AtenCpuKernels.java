@@ -21,7 +21,8 @@ import java.util.Locale;
  * measured on does, on pages it samples, every half second) every exp costs ~40x more for the rest of the process:
  * training steps 1.6-1.8x slower, at a random step, for good. The AVX2 build of the same function loads the constant
  * unconditionally, and the step is as fast with AVX2 kernels as with AVX-512 ones there (MKL's matmuls, which are
- * most of the step, are not affected by this setting).
+ * most of the step, are not affected by this setting). Measured on Zen 5 only; applied to every AMD CPU with
+ * AVX-512 (Zen 4 included, unmeasured), since the AVX2 kernels cost nothing measurable where it was measured.
  *
  * <p>libtorch reads the variable once, when its first CPU kernel is dispatched, so this runs before the engine
  * starts ({@link TorchRuntime#start}). It is set in the C environment, where libtorch reads it; Java's own view of

@@ -142,12 +142,17 @@ public final class TorchShim {
     }
 
     /**
-     * The CPU kernel set libtorch dispatches to ({@code at::get_cpu_capability()}: "AVX512", "AVX2", "DEFAULT", ...),
-     * fixed at its first CPU kernel (see {@link AtenCpuKernels}).
+     * The CPU kernel set libtorch dispatches to ({@code at::get_cpu_capability()}: "AVX512", "AVX2", "NO AVX", ...),
+     * fixed at its first CPU kernel (see {@link AtenCpuKernels}); null off x86-64.
      */
     public String cpuCapability() {
-        // std::string comes back through a hidden pointer to 32 bytes the caller owns (x86-64 Itanium ABI):
-        // { char* data; size_t length; char inline[16] or capacity }, data pointing inside it for short strings
+        String arch = System.getProperty("os.arch");
+        if (!"amd64".equals(arch) && !"x86_64".equals(arch)) {
+            return null; // elsewhere the hidden result pointer goes in another register (x8 on aarch64) than JNA's
+        }
+        // std::string comes back through a hidden pointer to 32 bytes the caller owns, passed as the first argument
+        // (x86-64 SysV, libstdc++): { char* data; size_t length; char inline[16] or capacity }, data pointing inside
+        // it for short strings
         try (Memory out = new Memory(32)) {
             library.getFunction("_ZN2at18get_cpu_capabilityB5cxx11Ev").invoke(Void.class, new Object[] {out});
             Pointer data = out.getPointer(0);
