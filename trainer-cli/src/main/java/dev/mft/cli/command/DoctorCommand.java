@@ -47,6 +47,11 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         TorchShim shim = TorchShim.get(); // throws, naming missing symbols, if the shim is incomplete
         System.out.println("c shim:     all symbols present");
+        String kernels = shim.cpuCapability();
+        if (kernels != null) { // libtorch's own kernels, not MKL's; AVX2 on AMD CPUs with AVX-512 (docs/benchmarks.md)
+            System.out.println("cpu ops:    libtorch's " + kernels + " kernels; ATEN_CPU_CAPABILITY="
+                    + System.getenv().getOrDefault("ATEN_CPU_CAPABILITY", "(not set by the user)"));
+        }
         boolean ok = check(shim, ai.djl.Device.cpu());
         if (e.getGpuCount() > 0) {
             ok &= check(shim, ai.djl.Device.gpu(0));
