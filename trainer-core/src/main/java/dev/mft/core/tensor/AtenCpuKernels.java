@@ -58,17 +58,17 @@ final class AtenCpuKernels {
         return Arrays.asList(flags.split("\\s+")).contains("avx512f") ? AVX2 : null;
     }
 
-    /** Sets the variable in the C environment when {@link #choice} says so; returns what was set, or null. */
-    static String applyBeforeStart() {
+    /** Sets the variable in the C environment when {@link #choice} says so. */
+    static void applyBeforeStart() {
         String value = choice(System.getenv(VARIABLE), firstProcessor(Path.of("/proc/cpuinfo")));
         if (value == null) {
-            return null;
+            return;
         }
         try {
             // overwrite 0: a value set natively since start-up (by an embedding application) wins too
-            return Native.load("c", LibC.class).setenv(VARIABLE, value, 0) == 0 ? value : null;
+            Native.load("c", LibC.class).setenv(VARIABLE, value, 0);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null; // no C library to reach (not Linux): libtorch keeps its choice
+            // no C library to reach (not Linux): libtorch keeps its choice
         }
     }
 
