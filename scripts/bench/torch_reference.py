@@ -49,7 +49,9 @@ peak_device_memory_used_bytes, the GPU's used memory after a step as mft bench m
 mapped into the process), optimizer, loadavg_1m_before/after, achieved_flops_per_s (6 x params x tokens/s for full
 fine-tuning, 4 x params x tokens/s for LoRA/QLoRA: no weight gradients for the frozen base), on a GPU mfu (that
 divided by the device's dense bf16 peak; null for a device not in the table), and with --matmul_rate
-matmul_flops_per_s (2048 x 2048 fp32 matmul, median of 10 after 3 warmups) and roofline_fraction.
+matmul_flops_per_s (the faster of a 2048 x 2048 fp32 matmul and the model's lm_head matmul, [min(tokens, 2048),
+hidden] x [hidden, vocab], each the median of 10 after 3 warmups; both in matmul_square_flops_per_s and
+matmul_head_flops_per_s, as mft bench reports them) and roofline_fraction.
 
 CPU facts kept from the earlier benchmark script: Debian's python3-torch is built with BLAS_INFO=generic and calls
 whatever libblas.so.3 the alternatives system points at; with the reference BLAS it is ~10x slower, so the line
@@ -125,7 +127,7 @@ def parse_args(argv):
                    help="reference impl only: composed attention or scaled_dot_product_attention")
     p.add_argument("--base_dtype", choices=["fp32", "bf16"], default="fp32",
                    help="LoRA/QLoRA: dtype of the frozen base weights that are not quantized")
-    p.add_argument("--matmul_rate", action="store_true", help="also time a 2048x2048 fp32 matmul")
+    p.add_argument("--matmul_rate", action="store_true", help="also time a 2048x2048 fp32 matmul and the lm_head's")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prompt_tokens", type=int, default=0, help="first n labels of every row untrained (-100)")
     args = p.parse_args(argv)
@@ -357,21 +359,24 @@ def build_hf(cfg, args, torch, device):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-def matmul_rate(torch, device, sync):
-    """FLOP/s of a 2048 x 2048 fp32 matmul: median of 10 timed runs after 3 untimed ones."""
-    n = 2048
+def matmul_rate(torch, device, sync, rows, cols, inner, transposed):
+    """FLOP/s of a [rows, inner] @ b [inner, cols] in fp32 (b a transposed [cols, inner] weight when transposed, as a
+    linear layer runs it): median of 10 timed runs after 3 untimed ones, into one output buffer made beforehand (a fresh
+    result of tens of MB per run would time glibc returning it to the OS and faulting it in again)."""
     g = torch.Generator().manual_seed(1)
-    a = torch.randn(n, n, generator=g).to(device)
-    b = torch.randn(n, n, generator=g).to(device)
+    a = torch.randn(rows, inner, generator=g).to(device)
+    b = torch.randn(cols, inner, generator=g).to(device).t() if transposed else \
+        torch.randn(inner, cols, generator=g).to(device)
+    out = torch.empty(rows, cols, device=device)
     times = []
     for i in range(13):
         sync()
         start = time.perf_counter()
-        torch.mm(a, b)
+        torch.mm(a, b, out=out)
         sync()
         if i >= 3:
             times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / statistics.median(times)
+    return 2 * rows * cols * inner / statistics.median(times)
 
 
 def make_optimizer(torch, params, device):
@@ -426,10 +431,16 @@ def main(argv=None):
         f"gradient_checkpointing {args.gradient_checkpointing}")
     result = {}
     if args.matmul_rate:
-        result["matmul_flops_per_s"] = round(matmul_rate(torch, device, sync))
+        square = matmul_rate(torch, device, sync, 2048, 2048, 2048, transposed=False)
+        head_rows = min(args.batch * args.seq_length, 2048)  # the lm_head's forward, x W^T, as the step runs it
+        head = matmul_rate(torch, device, sync, head_rows, cfg["vocab_size"], cfg["hidden_size"], transposed=True)
+        result["matmul_flops_per_s"] = round(max(square, head))
+        result["matmul_square_flops_per_s"] = round(square)
+        result["matmul_head_flops_per_s"] = round(head)
         if device.type == "cuda":  # TF32 tensor cores would make it a different number
             result["matmul_allow_tf32"] = torch.backends.cuda.matmul.allow_tf32
-        log(f"# 2048x2048 fp32 matmul: {result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s")
+        log(f"# fp32 matmul: 2048^3 {square / 1e9:.1f} GFLOP/s, lm_head [{head_rows}, {cfg['hidden_size']}] x "
+            f"[{cfg['hidden_size']}, {cfg['vocab_size']}] {head / 1e9:.1f} GFLOP/s")
 
     build = build_hf if impl == "hf" else build_reference
     model, forward_loss, info = build(cfg, args, torch, device)

@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
             "One fixed batch of seeded random token ids (every label trained) is stepped warmup + steps times;"
             + " warm-up steps are not timed. Progress goes to stderr; the last line on stdout is ONE JSON object:"
             + " step_time_ms (median), tokens_per_s, peak_memory_bytes (process peak RSS on the CPU, device memory"
-            + " in use on a GPU), matmul_flops_per_s (a 2048^3 matmul in the compute dtype through the same engine),"
+            + " in use on a GPU), matmul_flops_per_s (the faster of a 2048^3 matmul and the model's lm_head matmul,"
+            + " matmul_square_flops_per_s and matmul_head_flops_per_s, in the compute dtype through the same engine),"
             + " achieved_flops_per_s and roofline_fraction (the step's FLOPs, see docs/benchmarks.md, over its"
             + " time, and that over the matmul rate), mfu on a GPU (over the device's bf16 peak), and the run's shape"
             + " and environment (aten_cpu_capability: libtorch's CPU kernel set, AVX2 on AMD CPUs unless"
@@ -179,11 +180,14 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode json = new ObjectMapper().createObjectNode();
         long tokensPerStep = (long) batch * seq;
         try (NDManager root = NDManager.newBaseManager(dev)) {
-            double matmulRate = Double.NaN;
+            MatmulRate.Rates matmulRates = null;
             if (!noRoofline) {
-                progress.println("bench: measuring the " + compute.name().toLowerCase(Locale.ROOT) + " matmul rate ("
-                        + MatmulRate.SIDE + "^3) on " + dev);
-                matmulRate = MatmulRate.measure(root, dev, compute);
+                progress.printf("bench: measuring the %s matmul rate (%d^3, and the lm_head's [%d, %d] x [%d, %d]) on"
+                        + " %s%n", compute.name().toLowerCase(Locale.ROOT), MatmulRate.SIDE,
+                        Math.min(tokensPerStep, MatmulRate.MAX_HEAD_ROWS), config.hiddenSize(), config.hiddenSize(),
+                        config.vocabSize(), dev);
+                matmulRates = MatmulRate.measure(root, dev, compute, tokensPerStep, config.hiddenSize(),
+                        config.vocabSize());
             }
             BenchSetup setup = BenchSetup.create(config, modelDir, method, loraRank, loraAlpha, compute, seed, root, dev);
             try (var weights = setup.weights()) {
@@ -220,9 +224,11 @@ public final class BenchCommand implements Callable<Integer> {
                     double achieved = stepFlops / times.median();
                     json.put("step_flops", stepFlops);
                     json.put("achieved_flops_per_s", Math.round(achieved));
-                    if (!Double.isNaN(matmulRate)) {
-                        json.put("matmul_flops_per_s", Math.round(matmulRate));
-                        json.put("roofline_fraction", round(achieved / matmulRate, 3));
+                    if (matmulRates != null) {
+                        json.put("matmul_flops_per_s", Math.round(matmulRates.best()));
+                        json.put("matmul_square_flops_per_s", Math.round(matmulRates.square()));
+                        json.put("matmul_head_flops_per_s", Math.round(matmulRates.head()));
+                        json.put("roofline_fraction", round(achieved / matmulRates.best(), 3));
                     }
                     if (dev.isGpu()) {
                         double peak = GpuPeaks.bf16FlopsPerSecond(GpuPeaks.deviceName(dev));

@@ -134,7 +134,11 @@ class BenchCommandTest {
         assertEquals(0, r.code(), "exit code; stderr: " + r.err());
         JsonNode j = new ObjectMapper().readTree(r.out().strip());
         double matmul = j.get("matmul_flops_per_s").asDouble();
-        assertTrue(matmul > 1e8, "a 2048^3 matmul runs at more than 0.1 GFLOP/s anywhere: " + matmul);
+        double square = j.get("matmul_square_flops_per_s").asDouble();
+        double head = j.get("matmul_head_flops_per_s").asDouble();
+        assertTrue(square > 1e8, "a 2048^3 matmul runs at more than 0.1 GFLOP/s anywhere: " + square);
+        assertTrue(head > 0, "the lm_head's matmul ([8, 64] x [64, 100] here) was timed: " + head);
+        assertEquals(Math.max(square, head), matmul, 1, "the roofline's rate is the faster of the two shapes");
         double stepMs = j.get("step_time_ms").asDouble(); // printed to 0.1 ms
         double achieved = j.get("step_flops").asDouble() / (stepMs / 1000);
         double rounding = 0.06 / stepMs; // relative error of the printed step time

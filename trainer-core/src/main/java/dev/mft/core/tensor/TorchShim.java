@@ -426,6 +426,17 @@ public final class TorchShim {
     }
 
     /**
+     * {@code out = a @ b} into an existing tensor ({@code addmm_out} with beta = 0: out's old values, NaN included,
+     * are not read), so repeated matmuls of one shape reuse one buffer instead of allocating (and, for a buffer of
+     * tens of MB from a JVM thread, faulting in) a fresh result each time. No autograd. Shapes as
+     * {@link #addMatMulInto}.
+     */
+    public void matMulInto(NDArray out, NDArray a, NDArray b) {
+        check(library.getFunction("aoti_torch_addmm_out").invokeInt(
+                new Object[] {handle(out), handle(out), handle(a), handle(b), 0.0f, 1.0f}), "aoti_torch_addmm_out");
+    }
+
+    /**
      * {@code aten::scatter_add_(self, dim, index, src)} in place: along dim 1, {@code self[i][index[i][j]] += src[i][j]};
      * along dim 0, {@code self[index[i][j]][j] += src[i][j]} (repeated indices add up). No autograd: call it under
      * no-grad. index: int64 of src's shape (an expanded view is fine).

@@ -230,4 +230,41 @@ class TorchShimTest {
             assertEquals(want, d.getFloat(), 1e-5 * want);
         }
     }
+
+    @Test
+    void matMulIntoOverwritesTheOutputIgnoringItsNaNsAndAddMatMulIntoAddsToIt() {
+        TorchShim shim = TorchShim.get();
+        try (NDManager m = NDManager.newBaseManager()) {
+            int rows = 3, inner = 5, cols = 4;
+            float[] a = new float[rows * inner];
+            float[] b = new float[cols * inner]; // [cols, inner]: used transposed, as the lm_head's x W^T
+            SplittableRandom r = new SplittableRandom(5);
+            for (int k = 0; k < a.length; k++) {
+                a[k] = (float) r.nextGaussian();
+            }
+            for (int k = 0; k < b.length; k++) {
+                b[k] = (float) r.nextGaussian();
+            }
+            float[] nan = new float[rows * cols];
+            java.util.Arrays.fill(nan, Float.NaN);
+            NDArray out = m.create(nan, new Shape(rows, cols));
+            long address = shim.dataPointer(out);
+            NDArray bt = m.create(b, new Shape(cols, inner)).transpose();
+            shim.matMulInto(out, m.create(a, new Shape(rows, inner)), bt);
+            assertEquals(address, shim.dataPointer(out), "written into the given tensor");
+            float[] got = out.toFloatArray();
+            shim.addMatMulInto(out, m.create(a, new Shape(rows, inner)), bt);
+            float[] twice = out.toFloatArray();
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    double want = 0; // sum_k a[i][k] * b[j][k], in double
+                    for (int k = 0; k < inner; k++) {
+                        want += (double) a[i * inner + k] * b[j * inner + k];
+                    }
+                    assertEquals(want, got[i * cols + j], 1e-5, "row " + i + ", column " + j);
+                    assertEquals(2 * want, twice[i * cols + j], 2e-5, "accumulated, row " + i + ", column " + j);
+                }
+            }
+        }
+    }
 }
